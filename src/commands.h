@@ -5,5 +5,7 @@
 /* Each returns the process exit status: 0 success, 1 failure, 2 usage error.
  * argv[0] is the subcommand's name. */
 int acd_cmd_info(int argc, char **argv);
+int acd_cmd_train(int argc, char **argv);
+int acd_cmd_bench(int argc, char **argv);
 
 #endif

@@ -44,13 +44,21 @@ void acd_error_prefix(AcdError *err, const char *fmt, ...)
     if (!err)
         return;
     char prefix[256];
-    char old[sizeof err->msg];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    int n = vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
-    memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s%s", prefix, old);
+    if (n <= 0)
+        return;
+    size_t plen = strlen(prefix);
+    size_t cap = sizeof err->msg;
+    size_t mlen = strnlen(err->msg, cap - 1);
+    /* Shift the old message right, truncating its tail if it no longer fits. */
+    if (plen + mlen > cap - 1)
+        mlen = cap - 1 - plen;
+    memmove(err->msg + plen, err->msg, mlen);
+    memcpy(err->msg, prefix, plen);
+    err->msg[plen + mlen] = '\0';
 }
 
 const char *acd_error_text(const AcdError *err)

@@ -1,0 +1,347 @@
+/* accompd: the live accompanist daemon on JACK (main thread: signals, counters, reconnection). */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "accompd/engine.h"
+#include "accompd/model.h"
+#include "accompd/realtime.h"
+#include "accompd_options.h"
+#include "jack_setup.h"
+
+/* Terse, one event a line, with a level; only ever from the main thread. */
+static int verbosity;
+
+static void say(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(int level, const char *fmt, ...)
+{
+    static const char *const names[] = {"error", "info", "debug"};
+    if (level > verbosity + 1)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "accompd: %s: ", names[level < 0 ? 0 : level > 2 ? 2 : level]);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+#define LOG_ERROR 0
+#define LOG_INFO  1
+#define LOG_DEBUG 2
+
+/* Signals only set a flag and post the main semaphore (async-signal-safe). */
+static volatile sig_atomic_t quit_signal;
+static sem_t *signal_wake;
+
+static void on_signal(int sig)
+{
+    quit_signal = sig;
+    if (signal_wake)
+        sem_post(signal_wake);
+}
+
+static void install_signals(sem_t *wake)
+{
+    signal_wake = wake;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* ---- Counters ----------------------------------------------------------- */
+
+typedef struct {
+    uint64_t v[14];
+} Snapshot;
+
+static const char *const counter_names[14] = {
+    "cycles",      "in",    "in_dropped", "in_ignored",      "thru_dropped",
+    "out",         "late",  "late_steps", "deferred",        "xruns",
+    "out_dropped", "steps", "wakes",      "release_dropped",
+};
+
+static void snapshot(const AcdJackCounters *c, Snapshot *s)
+{
+    const atomic_uint_least64_t *src[14] = {
+        &c->cycles,   &c->in_events,  &c->in_dropped,   &c->in_ignored, &c->thru_dropped,
+        &c->out_events, &c->out_late, &c->late_steps,   &c->out_deferred, &c->xruns,
+        &c->out_dropped, &c->steps,   &c->wakes,        &c->release_dropped,
+    };
+    for (int i = 0; i < 14; i++)
+        s->v[i] = atomic_load_explicit(src[i], memory_order_relaxed);
+}
+
+/* Log the counters (all but the ever-moving cycles and wakes decide
+ * whether anything changed). */
+static void log_counters(const char *what, const Snapshot *s)
+{
+    char line[512];
+    size_t n = 0;
+    for (int i = 0; i < 14 && n < sizeof line; i++)
+        n += (size_t)snprintf(line + n, sizeof line - n, "%s%s=%llu", i ? " " : "",
+                              counter_names[i], (unsigned long long)s->v[i]);
+    say(LOG_INFO, "%s %s", what, line);
+}
+
+static bool counters_changed(const Snapshot *a, const Snapshot *b)
+{
+    for (int i = 1; i < 14; i++)
+        if (i != 12 && a->v[i] != b->v[i])
+            return true;
+    return false;
+}
+
+/* ---- Time --------------------------------------------------------------- */
+
+static struct timespec after_ms(long ms)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_sec += ms / 1000;
+    t.tv_nsec += (ms % 1000) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
+
+/* Wait for the main semaphore or `ms`; false when the time ran out. */
+static bool wait_main(sem_t *s, long ms)
+{
+    struct timespec until = after_ms(ms);
+    for (;;) {
+        if (sem_timedwait(s, &until) == 0)
+            return true;
+        if (errno != EINTR)
+            return false;
+        if (quit_signal)
+            return true;
+    }
+}
+
+/* Open, retrying with backoff (100 ms doubling to 2 s) until the server is
+ * there or a signal asks us to quit. */
+static bool open_with_backoff(AcdJack *j, bool first)
+{
+    long backoff_ms = 100;
+    bool said = false;
+    while (!quit_signal) {
+        AcdError err = {0};
+        if (acd_jack_open(j, &err) == ACD_OK) {
+            say(LOG_INFO, "ready: client %s, ports %s %s%s%s, output delay %lld frames",
+                j->cfg.client_name, ACD_JACK_PORT_IN, ACD_JACK_PORT_OUT,
+                j->cfg.thru ? " " : "", j->cfg.thru ? ACD_JACK_PORT_THRU : "",
+                (long long)acd_jack_out_delay(j));
+            return true;
+        }
+        if (!said || verbosity > 0)
+            say(LOG_INFO, "%s; retrying%s", acd_error_text(&err),
+                first ? "" : " (server restarting?)");
+        said = true;
+        wait_main(&j->main_wake, backoff_ms);
+        backoff_ms = backoff_ms * 2 > 2000 ? 2000 : backoff_ms * 2;
+    }
+    return false;
+}
+
+/* ---- Setup from options ------------------------------------------------- */
+
+static AcdStatus make_engine(const AcdOptions *o, const AcdModel *m, double rate, AcdEngine **out,
+                             AcdError *err)
+{
+    const AcdModelConfig *mc = acd_model_config(m);
+    if (o->steps_per_beat && o->steps_per_beat != mc->steps_per_beat)
+        return acd_error_set(err, ACD_ERR_INVALID,
+                             "--steps-per-beat %d: the model was trained with %d",
+                             o->steps_per_beat, mc->steps_per_beat);
+    AcdEngineConfig ec;
+    acd_engine_config_default(&ec, m);
+    ec.units_per_step = acd_engine_units_per_step(o->tempo_bpm, mc->steps_per_beat, rate);
+    ec.grace_units = (int64_t)(o->grace_ms * rate / 1000.0 + 0.5);
+    ec.beats_per_bar = o->beats_per_bar;
+    ec.count_in_steps = o->count_in_steps;
+    ec.stop_after_bars = o->stop_after_bars;
+    ec.channel = (uint8_t)(o->channel - 1);
+    ec.velocity = (uint8_t)o->velocity;
+    ec.sampler.seed = o->seed;
+    if (o->temperature >= 0)
+        ec.sampler.temperature = (float)o->temperature;
+    if (o->max_poly >= 0)
+        ec.sampler.max_poly = o->max_poly;
+    return acd_engine_new(m, &ec, out, err);
+}
+
+static void jack_config_from(const AcdOptions *o, const AcdEngine *e, AcdJackConfig *jc)
+{
+    memset(jc, 0, sizeof *jc);
+    jc->client_name = o->client_name;
+    jc->server_name = o->server_name;
+    jc->thru = o->thru;
+    jc->in_ring_size = o->in_ring;
+    jc->out_ring_size = o->out_ring;
+    jc->in_reserve = o->in_reserve;
+    jc->grace_frames = acd_engine_config(e)->grace_units;
+    jc->out_channels = (uint16_t)(1u << (o->channel - 1));
+    jc->panic_cc = o->panic_cc;
+    for (int i = 0; i < ACD_JACK_MAX_PATTERNS; i++) {
+        jc->connect_in[i] = o->connect_in[i];
+        jc->connect_out[i] = o->connect_out[i];
+        jc->connect_thru[i] = o->connect_thru[i];
+    }
+}
+
+/* The sample rate decides the step length in frames; ask the server once
+ * (a restarted server at another rate is refused by a later check). */
+static double server_rate(const AcdOptions *o)
+{
+    jack_status_t js;
+    jack_client_t *c = o->server_name
+                           ? jack_client_open("accompd-probe", JackNoStartServer | JackServerName,
+                                              &js, o->server_name)
+                           : jack_client_open("accompd-probe", JackNoStartServer, &js);
+    if (!c)
+        return 0;
+    double rate = jack_get_sample_rate(c);
+    jack_client_close(c);
+    return rate;
+}
+
+static void silence_jack_errors(const char *msg)
+{
+    if (verbosity > 1)
+        say(LOG_DEBUG, "jack: %s", msg);
+}
+
+int main(int argc, char **argv)
+{
+    AcdOptions o;
+    AcdError err = {0};
+    acd_options_default(&o);
+    if (acd_options_parse(&o, argc, argv, &err) != ACD_OK) {
+        say(LOG_ERROR, "%s", acd_error_text(&err));
+        acd_options_usage(stderr);
+        return 2;
+    }
+    if (o.help) {
+        acd_options_usage(stdout);
+        return 0;
+    }
+    if (o.version) {
+        puts("accompd " ACD_VERSION);
+        return 0;
+    }
+    verbosity = o.verbose;
+    jack_set_error_function(silence_jack_errors);
+    jack_set_info_function(silence_jack_errors);
+    acd_rt_init();
+
+    int rc = 1;
+    AcdModel *model = NULL;
+    AcdEngine *engine = NULL;
+    AcdJack *jack = calloc(1, sizeof *jack);
+    if (!jack) {
+        say(LOG_ERROR, "out of memory");
+        return 1;
+    }
+    if (acd_model_load(o.model_path, &model, &err) != ACD_OK) {
+        say(LOG_ERROR, "%s", acd_error_text(&err));
+        goto out_free;
+    }
+
+    /* The grid needs the sample rate; wait for the server if it is not up. */
+    sem_t boot_wake;
+    sem_init(&boot_wake, 0, 0);
+    install_signals(&boot_wake);
+    double rate = 0;
+    long backoff_ms = 100;
+    while (!quit_signal && (rate = server_rate(&o)) <= 0) {
+        say(LOG_INFO, "no JACK server yet; retrying");
+        wait_main(&boot_wake, backoff_ms);
+        backoff_ms = backoff_ms * 2 > 2000 ? 2000 : backoff_ms * 2;
+    }
+    signal_wake = NULL;
+    sem_destroy(&boot_wake);
+    if (quit_signal) {
+        rc = 0;
+        goto out_model;
+    }
+    if (make_engine(&o, model, rate, &engine, &err) != ACD_OK) {
+        say(LOG_ERROR, "%s", acd_error_text(&err));
+        goto out_model;
+    }
+    AcdJackConfig jc;
+    jack_config_from(&o, engine, &jc);
+    if (acd_jack_init(jack, &jc, engine, &err) != ACD_OK) {
+        say(LOG_ERROR, "%s", acd_error_text(&err));
+        goto out_engine;
+    }
+    install_signals(&jack->main_wake);
+    say(LOG_INFO, "model %s, %.1f BPM, %d steps per beat, grace %.1f ms, %.0f Hz", o.model_path,
+        o.tempo_bpm, acd_model_config(model)->steps_per_beat, o.grace_ms, rate);
+
+    if (!open_with_backoff(jack, true)) {
+        rc = 0;
+        goto out_jack;
+    }
+
+    Snapshot last, now;
+    snapshot(&jack->rt.count, &last);
+    struct timespec next_tick = after_ms(1000);
+    unsigned losses = 0;
+    while (!quit_signal) {
+        if (sem_timedwait(&jack->main_wake, &next_tick) != 0 && errno != ETIMEDOUT &&
+            errno != EINTR)
+            break;
+        if (quit_signal)
+            break;
+        if (atomic_load(&jack->lost)) {
+            losses++;
+            say(LOG_INFO, "JACK server lost (%u); reconnecting", losses);
+            acd_jack_close(jack, false);
+            jack->restoring = true;
+            if (!open_with_backoff(jack, false))
+                break;
+            continue;
+        }
+        if (atomic_exchange(&jack->graph_changed, 0))
+            acd_jack_connect(jack);
+        struct timespec t;
+        clock_gettime(CLOCK_REALTIME, &t);
+        if (t.tv_sec > next_tick.tv_sec ||
+            (t.tv_sec == next_tick.tv_sec && t.tv_nsec >= next_tick.tv_nsec)) {
+            next_tick = after_ms(1000);
+            snapshot(&jack->rt.count, &now);
+            if (counters_changed(&last, &now))
+                log_counters("counters", &now);
+            last = now;
+            if (jack->restoring)
+                acd_jack_connect(jack);
+            acd_jack_remember(jack);
+        }
+    }
+    say(LOG_INFO, "stopping (signal %d): releasing notes", (int)quit_signal);
+    acd_jack_close(jack, true);
+    snapshot(&jack->rt.count, &now);
+    log_counters("final", &now);
+    rc = 0;
+
+out_jack:
+    signal_wake = NULL;
+    acd_jack_cleanup(jack);
+out_engine:
+    acd_engine_free(engine);
+out_model:
+    acd_model_free(model);
+out_free:
+    free(jack);
+    return rc;
+}

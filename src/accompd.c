@@ -314,6 +314,8 @@ int main(int argc, char **argv)
         }
         if (atomic_exchange(&jack->graph_changed, 0))
             acd_jack_connect(jack);
+        if (atomic_exchange(&jack->out_connected, 0))
+            acd_jack_infer_request_release(&jack->infer, false);
         struct timespec t;
         clock_gettime(CLOCK_REALTIME, &t);
         if (t.tv_sec > next_tick.tv_sec ||

@@ -108,10 +108,11 @@ static void *infer_main(void *arg)
             acd_engine_feed(inf->engine, &ev);
         }
         advance(inf, known);
-        if (atomic_load_explicit(&inf->release_req, memory_order_acquire) == 1) {
+        int req = atomic_exchange_explicit(&inf->release_req, 0, memory_order_acq_rel);
+        if (req) {
             release_all(inf, known);
-            atomic_store_explicit(&inf->release_req, 2, memory_order_release);
-            atomic_store_explicit(&rt->drain, 1, memory_order_release);
+            if (req & 2)
+                atomic_store_explicit(&rt->drain, 1, memory_order_release);
         }
         acd_engine_stats(inf->engine, &stats);
         atomic_store_explicit(&rt->count.steps, stats.steps, memory_order_relaxed);
@@ -137,9 +138,9 @@ AcdStatus acd_jack_infer_start(AcdJackInfer *inf, jack_client_t *client)
     return ACD_OK;
 }
 
-void acd_jack_infer_request_release(AcdJackInfer *inf)
+void acd_jack_infer_request_release(AcdJackInfer *inf, bool drain)
 {
-    atomic_store_explicit(&inf->release_req, 1, memory_order_release);
+    atomic_fetch_or_explicit(&inf->release_req, drain ? 3 : 1, memory_order_acq_rel);
     sem_post(inf->rt->wake);
 }
 

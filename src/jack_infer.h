@@ -19,7 +19,7 @@ typedef struct {
     pthread_t thread;
     bool started;
     atomic_int quit;                 /* main -> thread: leave the loop */
-    atomic_int release_req;          /* main -> thread: 1 = release everything; thread sets 2 */
+    atomic_int release_req;          /* main -> thread: bit 0 release everything, bit 1 then drain */
     atomic_int_least64_t out_delay;  /* frames from a step's start to its output frame */
     int64_t last_stamp;              /* engine time of the last event pushed (thread only) */
 } AcdJackInfer;
@@ -35,9 +35,9 @@ void acd_jack_infer_cleanup(AcdJackInfer *inf);
 AcdStatus acd_jack_infer_start(AcdJackInfer *inf, jack_client_t *client);
 
 /* Ask the thread to stop the engine and queue the release (note-offs and
- * CC123); it then sets rt->drain so the process callback tells the main
- * thread when the release is out. Not RT-safe (main thread). */
-void acd_jack_infer_request_release(AcdJackInfer *inf);
+ * CC123). With drain, it then sets rt->drain so that the process callback
+ * tells the main thread when the release is out. Main thread. Not RT-safe. */
+void acd_jack_infer_request_release(AcdJackInfer *inf, bool drain);
 
 /* Stop and join the thread. Not RT-safe. */
 void acd_jack_infer_stop(AcdJackInfer *inf);

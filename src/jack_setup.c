@@ -93,6 +93,21 @@ static void on_port_registration(jack_port_id_t port, int registered, void *arg)
     }
 }
 
+/* A synth newly connected to accomp_out may hold notes from whatever fed
+ * it before (or from a predecessor killed with SIGKILL): start it clean. */
+static void on_port_connect(jack_port_id_t a, jack_port_id_t b, int connect, void *arg)
+{
+    AcdJack *j = arg;
+    if (!connect || !j->rt.client)
+        return;
+    jack_port_t *pa = jack_port_by_id(j->rt.client, a);
+    jack_port_t *pb = jack_port_by_id(j->rt.client, b);
+    if (pa == j->rt.out_port || pb == j->rt.out_port) {
+        atomic_store(&j->out_connected, 1);
+        sem_post(&j->main_wake);
+    }
+}
+
 static int on_buffer_size(jack_nframes_t nframes, void *arg)
 {
     AcdJack *j = arg;
@@ -182,7 +197,8 @@ AcdStatus acd_jack_open(AcdJack *j, AcdError *err)
         jack_set_xrun_callback(c, acd_jack_rt_xrun, &j->rt) ||
         jack_set_buffer_size_callback(c, on_buffer_size, j) ||
         jack_set_latency_callback(c, on_latency, j) ||
-        jack_set_port_registration_callback(c, on_port_registration, j)) {
+        jack_set_port_registration_callback(c, on_port_registration, j) ||
+        jack_set_port_connect_callback(c, on_port_connect, j)) {
         acd_error_set(err, st, "cannot set JACK callbacks");
         goto fail_close;
     }
@@ -240,7 +256,7 @@ void acd_jack_close(AcdJack *j, bool graceful)
     if (!j->open)
         return;
     if (graceful && !atomic_load(&j->lost)) {
-        acd_jack_infer_request_release(&j->infer);
+        acd_jack_infer_request_release(&j->infer, true);
         /* Bounded: a few periods normally; 1 s if the server stalls. */
         wait_flag(j, &j->rt.drain, 2, 1000);
     }

@@ -49,6 +49,7 @@ typedef struct {
     sem_t main_wake;         /* posted by signals, shutdown, graph changes, drains */
     atomic_int lost;         /* the server went away (shutdown callback) */
     atomic_int graph_changed; /* ports appeared: try connections again */
+    atomic_int out_connected; /* accomp_out got a new peer: send it a release */
     bool open;
     bool restoring;          /* after a reconnection, until the remembered peers are back */
     AcdJackPeers peers[3];   /* in, out, thru */

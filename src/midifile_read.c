@@ -120,9 +120,10 @@ static AcdStatus read_meta(Reader *r, AcdMidiTrack *tr, bool *named, uint8_t typ
         return ACD_OK;
     case 0x51: {
         if (len < 3)
-            return fail(r, ACD_ERR_FORMAT, pos, "tempo meta event of length %" PRIu32 "; expected 3",
-                        len);
-        AcdTempo t = {.tick = tick, .us_per_beat = (uint32_t)d[0] << 16 | (uint32_t)d[1] << 8 | d[2]};
+            return fail(r, ACD_ERR_FORMAT, pos,
+                        "tempo meta event of length %" PRIu32 "; expected 3", len);
+        AcdTempo t = {.tick = tick,
+                      .us_per_beat = (uint32_t)d[0] << 16 | (uint32_t)d[1] << 8 | d[2]};
         /* A zero tempo would stop time and make the tempo map impossible to invert. */
         if (t.us_per_beat == 0)
             return fail(r, ACD_ERR_FORMAT, pos,
@@ -325,8 +326,8 @@ static AcdStatus read_header(Reader *r, unsigned *ntrks, size_t *pos)
                     hlen);
     if (hlen > r->len - 8)
         return fail(r, ACD_ERR_FORMAT, 8,
-                    "header chunk truncated: length %" PRIu32 ", the file has %zu bytes left",
-                    hlen, r->len - 8);
+                    "header chunk truncated: length %" PRIu32 ", the file has %zu bytes left", hlen,
+                    r->len - 8);
     unsigned format = be16(b + 8), n = be16(b + 10), division = be16(b + 12);
     if (format == 2)
         return fail(r, ACD_ERR_UNSUPPORTED, 8,
@@ -453,9 +454,8 @@ AcdStatus acd_midifile_read(const char *path, AcdMidiFile **out, AcdError *err)
             if (ncap > (size_t)ACD_MIDI_MAX_FILE_BYTES + 1)
                 ncap = (size_t)ACD_MIDI_MAX_FILE_BYTES + 1;
             if (ncap == cap) {
-                st = acd_error_set(err, ACD_ERR_LIMIT,
-                                   "%s: file larger than the limit of %u bytes", path,
-                                   ACD_MIDI_MAX_FILE_BYTES);
+                st = acd_error_set(err, ACD_ERR_LIMIT, "%s: file larger than the limit of %u bytes",
+                                   path, ACD_MIDI_MAX_FILE_BYTES);
                 goto done;
             }
             uint8_t *p = realloc(buf, ncap);
@@ -470,8 +470,7 @@ AcdStatus acd_midifile_read(const char *path, AcdMidiFile **out, AcdError *err)
         len += got;
         if (got == 0) {
             if (ferror(f)) {
-                st = acd_error_set(err, ACD_ERR_IO, "%s: cannot read: %s", path,
-                                   strerror(errno));
+                st = acd_error_set(err, ACD_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
                 goto done;
             }
             break;

@@ -17,8 +17,14 @@ typedef struct {
     bool optional;
 } KeyDesc;
 
-#define INT_KEY(k, f, lo, hi) {k, K_INT, offsetof(AcdModelConfig, f), lo, hi, false}
-#define FLT_KEY(k, f, opt)    {k, K_FLOAT, offsetof(AcdModelConfig, f), 0, 0, opt}
+#define INT_KEY(k, f, lo, hi)                                                                      \
+    {                                                                                              \
+        k, K_INT, offsetof(AcdModelConfig, f), lo, hi, false                                       \
+    }
+#define FLT_KEY(k, f, opt)                                                                         \
+    {                                                                                              \
+        k, K_FLOAT, offsetof(AcdModelConfig, f), 0, 0, opt                                         \
+    }
 
 /* File order of the metadata keys. */
 static const KeyDesc keys[] = {

@@ -63,8 +63,9 @@ void acd_features_song(const AcdModelConfig *cfg, const uint8_t *onset_roll,
     AcdFeatureState fs;
     acd_features_init(&fs);
     for (size_t t = 0; t < n_steps; t++)
-        acd_features_step(cfg, &fs, onset_roll + t * stride, hold_roll ? hold_roll + t * stride : NULL,
-                          step_in_beat[t], beat_in_bar[t], x_out + t * (size_t)cfg->n_in);
+        acd_features_step(cfg, &fs, onset_roll + t * stride,
+                          hold_roll ? hold_roll + t * stride : NULL, step_in_beat[t],
+                          beat_in_bar[t], x_out + t * (size_t)cfg->n_in);
 }
 
 void acd_features_target(const AcdModelConfig *cfg, const uint8_t *onset, const uint8_t *hold,

@@ -11,12 +11,12 @@ struct AcdInferState {
     const AcdModel *m;
     AcdInferMode mode;
     int copies;
-    long t;                                 /* steps since reset */
-    float *u[2 * ACD_MODEL_MAX_LAYERS];     /* [copies][cols]: [input ; h] */
-    float *c[2 * ACD_MODEL_MAX_LAYERS];     /* [copies][hp] */
-    float *pre;                             /* [copies][4 hp_max] */
-    float *shared;                          /* [4 hp_max] */
-    float *out;                             /* [out_pad] */
+    long t;                             /* steps since reset */
+    float *u[2 * ACD_MODEL_MAX_LAYERS]; /* [copies][cols]: [input ; h] */
+    float *c[2 * ACD_MODEL_MAX_LAYERS]; /* [copies][hp] */
+    float *pre;                         /* [copies][4 hp_max] */
+    float *shared;                      /* [4 hp_max] */
+    float *out;                         /* [out_pad] */
     float *mem;
     size_t mem_floats;
 };

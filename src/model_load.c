@@ -83,8 +83,8 @@ static void fill_layer(const AcdModel *m, const AcdModelTensors *t, int l)
     const float *bih = get(t, stack, "bias_ih", k);
     const float *bhh = get(t, stack, "bias_hh", k);
     /* Width of weight_ih, and where its dense and sparse parts start. */
-    size_t in_real = k == 0 ? (enc ? (size_t)c->n_in : (size_t)(c->enc_hidden + c->n_out))
-                            : m->layer[l - 1].h;
+    size_t in_real =
+        k == 0 ? (enc ? (size_t)c->n_in : (size_t)(c->enc_hidden + c->n_out)) : m->layer[l - 1].h;
     size_t dense_real = k == 0 ? (enc ? 0 : (size_t)c->enc_hidden) : in_real;
     size_t rows = 4 * L->hp;
     for (size_t r = 0; r < 4 * L->h; r++) {

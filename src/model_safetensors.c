@@ -115,8 +115,7 @@ static bool get_u64(json_t *v, uint64_t *out)
     return true;
 }
 
-static AcdStatus parse_metadata(json_t *root, const char *name, AcdModelConfig *cfg,
-                                AcdError *err)
+static AcdStatus parse_metadata(json_t *root, const char *name, AcdModelConfig *cfg, AcdError *err)
 {
     json_t *meta = json_object_get(root, "__metadata__");
     if (!meta)
@@ -149,8 +148,8 @@ static AcdStatus parse_metadata(json_t *root, const char *name, AcdModelConfig *
             return st;
         }
     }
-    if (cfg->has_thresh && (!json_object_get(meta, "thresh_onset") ||
-                            !json_object_get(meta, "thresh_hold")))
+    if (cfg->has_thresh &&
+        (!json_object_get(meta, "thresh_onset") || !json_object_get(meta, "thresh_hold")))
         return acd_error_set(err, ACD_ERR_FORMAT,
                              "%s: metadata has only one of thresh_onset and thresh_hold", name);
     AcdStatus st = acd_model_config_check(cfg, err);
@@ -269,8 +268,7 @@ static AcdStatus check_tiling(const char *name, const AcdModelTensors *t, const 
             return acd_error_set(err, ACD_ERR_FORMAT,
                                  "%s: bytes %llu..%llu before tensor '%s' belong to no tensor",
                                  name, (unsigned long long)(data_start + pos),
-                                 (unsigned long long)(data_start + e->begin),
-                                 t->specs[next].name);
+                                 (unsigned long long)(data_start + e->begin), t->specs[next].name);
         pos = e->end;
         prev = next;
     }
@@ -292,11 +290,10 @@ static AcdStatus convert(const char *name, AcdModelTensors *t, const Entry *ent,
         for (size_t k = 0; k < t->specs[i].n_elems; k++) {
             float v = load_value(p + k * sz, ent[i].dtype);
             if (!isfinite(v))
-                return acd_error_set(err, ACD_ERR_FORMAT,
-                                     "%s: tensor '%s' element %zu at byte %llu is %s", name,
-                                     t->specs[i].name, k,
-                                     (unsigned long long)(data_start + ent[i].begin + k * sz),
-                                     isnan(v) ? "NaN" : "infinite");
+                return acd_error_set(
+                    err, ACD_ERR_FORMAT, "%s: tensor '%s' element %zu at byte %llu is %s", name,
+                    t->specs[i].name, k, (unsigned long long)(data_start + ent[i].begin + k * sz),
+                    isnan(v) ? "NaN" : "infinite");
             dst[k] = v;
         }
     }
@@ -336,8 +333,8 @@ AcdStatus acd_model_tensors_load_memory(const void *buf, size_t len, const char 
                              "%s: byte %d (header line %d, column %d): bad JSON: %s", name,
                              jerr.position + 8, jerr.line, jerr.column, jerr.text);
     if (!json_is_object(root)) {
-        st = acd_error_set(err, ACD_ERR_FORMAT, "%s: byte 8: the header is not a JSON object",
-                           name);
+        st =
+            acd_error_set(err, ACD_ERR_FORMAT, "%s: byte 8: the header is not a JSON object", name);
         goto fail;
     }
 
@@ -456,9 +453,9 @@ static json_t *build_header(const AcdModelTensors *t)
     uint64_t pos = 0;
     for (size_t i = 0; i < t->n; i++) {
         const AcdTensorSpec *s = &t->specs[i];
-        json_t *shape = s->n_dims == 1 ? json_pack("[I]", (json_int_t)s->shape[0])
-                                       : json_pack("[I,I]", (json_int_t)s->shape[0],
-                                                   (json_int_t)s->shape[1]);
+        json_t *shape = s->n_dims == 1
+                            ? json_pack("[I]", (json_int_t)s->shape[0])
+                            : json_pack("[I,I]", (json_int_t)s->shape[0], (json_int_t)s->shape[1]);
         uint64_t end = pos + 4 * (uint64_t)s->n_elems;
         json_t *e = json_pack("{s:s,s:o,s:[I,I]}", "dtype", "F32", "shape", shape, "data_offsets",
                               (json_int_t)pos, (json_int_t)end);

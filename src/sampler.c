@@ -56,19 +56,17 @@ static double det_exp(double x)
     const double round = 0x1.8p52; /* adding it rounds to an integer, ties to even */
     double k = (x * inv_ln2 + round) - round;
     double r = (x - k * ln2_hi) - k * ln2_lo;
-    /* 1/n!, folded (correctly rounded) by the compiler. */
-    double p = 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
+    /* Taylor coefficients 1/n!, folded (correctly rounded) by the
+     * compiler, summed by Estrin's scheme: a short dependency chain, so
+     * that the exps of successive logits overlap. */
+    double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+    double a0 = 1.0 + r;
+    double a1 = 1.0 / 2.0 + r * (1.0 / 6.0);
+    double a2 = 1.0 / 24.0 + r * (1.0 / 120.0);
+    double a3 = 1.0 / 720.0 + r * (1.0 / 5040.0);
+    double a4 = 1.0 / 40320.0 + r * (1.0 / 362880.0);
+    double a5 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0);
+    double p = (a0 + r2 * a1) + r4 * (a2 + r2 * a3) + r8 * (a4 + r2 * a5);
     /* 2^k, |k| <= 58, straight into the exponent bits. */
     uint64_t bits = (uint64_t)((int64_t)k + 1023) << 52;
     double scale;

@@ -4,12 +4,23 @@
 #include <cblas.h>
 #include <string.h>
 
+/* The cell loops are most of the time outside sgemm. GCC vectorises them
+ * only when float compares may not trap (the clamps in train_act.h) and
+ * with its full cost model; the pragma comes before train_act.h so that its
+ * inline functions share these options and inline. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math", "vect-cost-model=dynamic")
+#endif
 #include "train_act.h"
+
+/* One build runs everywhere; AVX-512 and AVX2+FMA clones are picked at load
+ * time (glibc ifunc), since Debian builds for baseline x86-64 (SSE2). */
+#define CELL_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 
 size_t acd_train_lstm_act_floats(int T, int B, int hidden)
 {
     size_t rows = (size_t)T * (size_t)B;
-    return rows * (size_t)hidden * 7;
+    return (rows * 7 + 1) * (size_t)hidden;
 }
 
 void acd_train_lstm_act_bind(AcdTrainLstmAct *act, float *mem, int T, int B, int hidden)
@@ -19,6 +30,7 @@ void acd_train_lstm_act_bind(AcdTrainLstmAct *act, float *mem, int T, int B, int
     act->c = mem + 4 * n;
     act->tc = mem + 5 * n;
     act->h = mem + 6 * n;
+    act->zeros = mem + 7 * n;
 }
 
 size_t acd_train_lstm_scratch_floats(int T, int B, int hidden)
@@ -30,7 +42,7 @@ size_t acd_train_lstm_scratch_floats(int T, int B, int hidden)
 
 /* Nonlinearities and the cell update of one step for one row, in place on
  * the pre-activations g4 (which become the activated gates). */
-static void cell_forward(float *restrict g4, const float *restrict c_prev, float *restrict c,
+CELL_CLONES static void cell_forward(float *restrict g4, const float *restrict c_prev, float *restrict c,
                          float *restrict tc, float *restrict h, int H)
 {
     float *gi = g4, *gf = g4 + H, *gg = g4 + 2 * H, *go = g4 + 3 * H;
@@ -39,8 +51,7 @@ static void cell_forward(float *restrict g4, const float *restrict c_prev, float
         float f = acd_train_sigmoid(gf[j]);
         float g = acd_train_tanh(gg[j]);
         float o = acd_train_sigmoid(go[j]);
-        float cp = c_prev ? c_prev[j] : 0.0f;
-        float cn = f * cp + i * g;
+        float cn = f * c_prev[j] + i * g;
         float t = acd_train_tanh(cn);
         gi[j] = i;
         gf[j] = f;
@@ -56,6 +67,7 @@ void acd_train_lstm_forward(const AcdTrainLstmW *w, int T, int B, const AcdTrain
                             int n_parts, AcdTrainLstmAct *act)
 {
     const int H = w->hidden, G = 4 * H, rows = T * B;
+    memset(act->zeros, 0, sizeof(float) * (size_t)H);
 
     /* Input projections of every step at once: one large sgemm per part. */
     for (int r = 0; r < rows; r++) {
@@ -78,7 +90,7 @@ void acd_train_lstm_forward(const AcdTrainLstmW *w, int T, int B, const AcdTrain
                         act->gates + (size_t)t * G, T * G);
         for (int b = 0; b < B; b++) {
             size_t r = (size_t)b * T + t;
-            cell_forward(act->gates + r * G, t > 0 ? act->c + (r - 1) * H : NULL, act->c + r * H,
+            cell_forward(act->gates + r * G, t > 0 ? act->c + (r - 1) * H : act->zeros, act->c + r * H,
                          act->tc + r * H, act->h + r * H, H);
         }
     }
@@ -87,7 +99,7 @@ void acd_train_lstm_forward(const AcdTrainLstmW *w, int T, int B, const AcdTrain
 /* One row of one step backward: from dh (output gradient, including the
  * recurrent part) and the carried dc to the pre-activation gradients dg4;
  * dc becomes the gradient carried to step t-1. */
-static void cell_backward(const float *restrict g4, const float *restrict c_prev,
+CELL_CLONES static void cell_backward(const float *restrict g4, const float *restrict c_prev,
                           const float *restrict tc, const float *restrict dh_out,
                           const float *restrict dh_rec, float *restrict dc, float *restrict dg4,
                           int H)
@@ -97,9 +109,8 @@ static void cell_backward(const float *restrict g4, const float *restrict c_prev
         float dh = dh_out[j] + dh_rec[j];
         float i = gi[j], f = gf[j], g = gg[j], o = go[j], t = tc[j];
         float dct = dc[j] + dh * o * (1.0f - t * t);
-        float cp = c_prev ? c_prev[j] : 0.0f;
         dg4[j] = dct * g * i * (1.0f - i);
-        dg4[H + j] = dct * cp * f * (1.0f - f);
+        dg4[H + j] = dct * c_prev[j] * f * (1.0f - f);
         dg4[2 * H + j] = dct * i * (1.0f - g * g);
         dg4[3 * H + j] = dh * t * o * (1.0f - o);
         dc[j] = dct * f;
@@ -121,7 +132,7 @@ void acd_train_lstm_backward(const AcdTrainLstmW *w, int T, int B, const AcdTrai
     for (int t = T - 1; t >= 0; t--) {
         for (int b = 0; b < B; b++) {
             size_t r = (size_t)b * T + t;
-            cell_backward(act->gates + r * G, t > 0 ? act->c + (r - 1) * H : NULL, act->tc + r * H,
+            cell_backward(act->gates + r * G, t > 0 ? act->c + (r - 1) * H : act->zeros, act->tc + r * H,
                           dh + r * H, dh_rec + (size_t)b * H, dc + (size_t)b * H, dg + r * G, H);
         }
         if (t > 0)

@@ -39,6 +39,7 @@ typedef struct {
     float *c;     /* [B*T][H] cell state */
     float *tc;    /* [B*T][H] tanh(c) */
     float *h;     /* [B*T][H] the layer's output */
+    float *zeros; /* [H]: c_{-1}, so that the cell loops have no branch */
 } AcdTrainLstmAct;
 
 /* Floats needed by acd_train_lstm_act_bind for B sequences of T steps. */

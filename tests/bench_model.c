@@ -1,4 +1,5 @@
-/* Microbenchmark for choosing the inference kernels: our blocked loops vs OpenBLAS sgemv, fast vs libm cell. */
+/* Microbenchmark for choosing the inference kernels: our blocked loops vs OpenBLAS sgemv, fast vs
+ * libm cell. */
 #include <cblas.h>
 #include <math.h>
 #include <stdio.h>
@@ -48,10 +49,10 @@ static void blas_lstm(const float *wih, const float *whh, const float *b, const 
                       size_t n_in, float *h, float *c, size_t hs, float *pre)
 {
     memcpy(pre, b, 4 * hs * sizeof *pre);
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)(4 * hs), (int)n_in, 1.0f, wih, (int)n_in, in,
-                1, 1.0f, pre, 1);
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)(4 * hs), (int)hs, 1.0f, whh, (int)hs, h, 1,
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)(4 * hs), (int)n_in, 1.0f, wih, (int)n_in, in, 1,
                 1.0f, pre, 1);
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)(4 * hs), (int)hs, 1.0f, whh, (int)hs, h, 1, 1.0f,
+                pre, 1);
     acd_kern_lstm_cell(pre, hs, c, h);
 }
 
@@ -110,8 +111,8 @@ int main(void)
             us[s] = now_us() - t0;
         }
         char what[80];
-        snprintf(what, sizeof what, "acd_infer_step %s (%d copies)",
-                 mode ? "windowed" : "plain", acd_infer_copies(st));
+        snprintf(what, sizeof what, "acd_infer_step %s (%d copies)", mode ? "windowed" : "plain",
+                 acd_infer_copies(st));
         report(what, us, N_STEPS, acd_model_flops_per_step(m, acd_infer_copies(st)));
         acd_infer_state_free(st);
     }
@@ -134,8 +135,8 @@ int main(void)
         memcpy(din + H, y + (size_t)s * no, no * 4);
         blas_lstm(dwih, dwhh, db, din, H + no, dh, dc, H, pre);
         memcpy(z, ob, no * 4);
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)no, (int)H, 1.0f, ow, (int)H, dh, 1, 1.0f,
-                    z, 1);
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)no, (int)H, 1.0f, ow, (int)H, dh, 1, 1.0f, z,
+                    1);
         us[s] = now_us() - t0;
     }
     report("OpenBLAS sgemv step (1 copy, dense)", us, N_STEPS, acd_model_flops_per_step(m, 1));

@@ -25,7 +25,12 @@ static pid_t spawn(const char *const *argv, const char *log)
         dup2(fd, 2);
         close(fd);
     }
-    execvp(argv[0], (char *const *)argv);
+    /* execvp's prototype predates const; it does not write the strings. */
+    union {
+        const char *const *c;
+        char *const *m;
+    } args = {argv};
+    execvp(argv[0], args.m);
     _exit(127);
 }
 

@@ -95,7 +95,8 @@ static const struct {
     {"delta_at_end", ACD_ERR_FORMAT,
      "byte 27: expected an event after the delta time, found the end of the track chunk"},
     {"tempo_short", ACD_ERR_FORMAT, "byte 26: tempo meta event of length 2; expected 3"},
-    {"tempo_zero", ACD_ERR_FORMAT, "byte 26: tempo of 0 microseconds per beat; expected at least 1"},
+    {"tempo_zero", ACD_ERR_FORMAT,
+     "byte 26: tempo of 0 microseconds per beat; expected at least 1"},
     {"timesig_bad_den", ACD_ERR_FORMAT,
      "byte 27: time signature denominator 2^9; expected 2^0 to 2^7"},
     {"keysig_short", ACD_ERR_FORMAT, "byte 26: key signature meta event of length 1; expected 2"},
@@ -169,8 +170,9 @@ START_TEST(size_limit)
     static const uint8_t b[1];
     AcdMidiFile *mf = NULL;
     AcdError err = {0};
-    ck_assert_int_eq(acd_midifile_parse(b, (size_t)ACD_MIDI_MAX_FILE_BYTES + 1, "big.mid", &mf, &err),
-                     ACD_ERR_LIMIT);
+    ck_assert_int_eq(
+        acd_midifile_parse(b, (size_t)ACD_MIDI_MAX_FILE_BYTES + 1, "big.mid", &mf, &err),
+        ACD_ERR_LIMIT);
     ck_assert_str_eq(acd_error_text(&err),
                      "big.mid: file of 67108865 bytes; the limit is 67108864 bytes");
 }
@@ -331,7 +333,7 @@ START_TEST(tempo_map)
     static const struct {
         uint64_t tick;
         double sec;
-    } pts[] = {{0, 0.0},    {240, 0.25}, {960, 1.0},   {1440, 1.25},
+    } pts[] = {{0, 0.0},    {240, 0.25}, {960, 1.0}, {1440, 1.25},
                {1920, 1.5}, {2400, 2.5}, {4800, 7.5}};
     for (size_t i = 0; i < sizeof pts / sizeof pts[0]; i++) {
         ck_assert_double_eq_tol(acd_midifile_tick_to_sec(mf, pts[i].tick), pts[i].sec, 1e-12);
@@ -343,7 +345,7 @@ START_TEST(tempo_map)
     ck_assert_uint_eq(acd_midifile_sec_to_tick(mf, 1.0 + 0.25 / 480 * 0.4), 960); /* rounds */
     ck_assert_uint_eq(acd_midifile_sec_to_tick(mf, 1.0 + 0.25 / 480 * 0.6), 961);
     ck_assert_uint_eq(acd_midifile_sec_to_tick(mf, -1.0), 0);
-    ck_assert_uint_eq(acd_midifile_sec_to_tick(mf, NAN), 0);
+    ck_assert_uint_eq(acd_midifile_sec_to_tick(mf, (double)NAN), 0);
     ck_assert_uint_eq(acd_midifile_sec_to_tick(mf, 1e300), ACD_MIDI_MAX_TICK);
     acd_midifile_free(mf);
 
@@ -485,8 +487,8 @@ START_TEST(build_in_memory)
     ck_assert_int_eq(acd_midifile_add_track(mf, NULL, &t), ACD_OK);
     ck_assert_str_eq(mf->tracks[1].name, "");
     for (uint64_t i = 0; i < 100; i++) {
-        AcdMidiEvent on = {.tick = i * 120, .status = 0x90, .data1 = (uint8_t)(48 + i % 24),
-                           .data2 = 90};
+        AcdMidiEvent on = {
+            .tick = i * 120, .status = 0x90, .data1 = (uint8_t)(48 + i % 24), .data2 = 90};
         AcdMidiEvent off = {.tick = i * 120 + 100, .status = 0x90, .data1 = on.data1};
         ck_assert_int_eq(acd_midifile_add_event(mf, 0, on), ACD_OK);
         ck_assert_int_eq(acd_midifile_add_event(mf, 0, off), ACD_OK);
@@ -574,7 +576,7 @@ START_TEST(nottingham_excerpt)
     ck_assert_int_eq(mf->ticks_per_beat, 1024);
     ck_assert_uint_eq(mf->n_tempos, 0);
     ck_assert_uint_eq(mf->n_keysigs, 3);
-    ck_assert_int_eq(mf->keysigs[0].sharps, 1); /* G */
+    ck_assert_int_eq(mf->keysigs[0].sharps, 1);  /* G */
     ck_assert_int_eq(mf->keysigs[1].sharps, -3); /* Eb */
     AcdNote *notes;
     size_t n;

@@ -1,4 +1,5 @@
-/* Proof that acd_infer_step and acd_infer_reset never allocate: malloc and friends wrapped by the linker. */
+/* Proof that acd_infer_step and acd_infer_reset never allocate: malloc and friends wrapped by the
+ * linker. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>

@@ -4,9 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accompd/infer.h"
+#include "accompd/model.h"
 #include "testutil.h"
 #include "train_adam.h"
 #include "train_net.h"
+#include "train_save.h"
 #include "accompd/rng.h"
 
 /* A tiny problem: two layers on each side, sizes that differ so that a
@@ -213,6 +216,73 @@ START_TEST(clip_scales_to_the_norm)
 }
 END_TEST
 
+/* The trainer's batched forward and the engine's streaming inference
+ * (model.h, infer.h) compute the same function on the same weights. */
+START_TEST(trainer_forward_equals_inference)
+{
+    AcdModelConfig cfg;
+    acd_model_config_default(&cfg);
+    cfg.enc_hidden = 24;
+    cfg.dec_hidden = 20;
+    cfg.enc_layers = 2;
+    cfg.dec_layers = 2;
+    cfg.window = 12;
+    cfg.hop = 6;
+    ck_assert_int_eq(acd_model_config_check(&cfg, NULL), ACD_OK);
+    const int Tw = cfg.window, Bw = 3, n_in = cfg.n_in, n_out = cfg.n_out;
+    AcdTrainShape shape = {n_in, n_out, cfg.enc_hidden, cfg.enc_layers, cfg.dec_hidden,
+                           cfg.dec_layers};
+    AcdTrainNet *net = NULL;
+    ck_assert_int_eq(acd_train_net_new(&shape, &net, NULL), ACD_OK);
+    AcdRng rng;
+    acd_rng_seed(&rng, 99);
+    acd_train_net_randomize(net, &rng);
+    size_t nx = (size_t)Bw * Tw * n_in, ny = (size_t)Bw * Tw * n_out;
+    float *x = calloc(nx, sizeof(float)), *yp = calloc(ny, sizeof(float)),
+          *z = calloc(ny, sizeof(float)), *zi = calloc(ny, sizeof(float));
+    ck_assert(x && yp && z && zi);
+    for (size_t i = 0; i < nx; i++)
+        x[i] = acd_rng_next_unit(&rng) < 0.1 ? 1.0f : 0.0f;
+    for (size_t i = 0; i < ny; i++)
+        yp[i] = acd_rng_next_unit(&rng) < 0.05 ? 1.0f : 0.0f;
+    AcdTrainWork *w = NULL;
+    ck_assert_int_eq(acd_train_work_new(&shape, Tw, Bw, 2, &w, NULL), ACD_OK);
+    AcdTrainBatch batch = {Tw, Bw, x, NULL, yp, NULL};
+    ck_assert_int_eq(acd_train_net_logits(net, w, &batch, z), ACD_OK);
+
+    AcdModelTensors *t = NULL;
+    AcdError err = {0};
+    ck_assert_msg(acd_train_net_to_tensors(net, &cfg, &t, &err) == ACD_OK, "%s",
+                  acd_error_text(&err));
+    AcdModel *m = NULL;
+    ck_assert_msg(acd_model_new(t, &m, &err) == ACD_OK, "%s", acd_error_text(&err));
+    AcdInferState *st = NULL;
+    ck_assert_int_eq(acd_infer_state_new(m, ACD_INFER_PLAIN, &st, NULL), ACD_OK);
+    double worst = 0.0;
+    for (int b = 0; b < Bw; b++) {
+        acd_infer_reset(st);
+        for (int k = 0; k < Tw; k++) {
+            size_t r = (size_t)b * Tw + k;
+            acd_infer_step(m, st, x + r * n_in, yp + r * n_out, zi + r * n_out);
+        }
+    }
+    for (size_t i = 0; i < ny; i++)
+        worst = fmax(worst, fabs((double)z[i] - (double)zi[i]));
+    /* float sums in different orders (sgemm vs the engine's kernels) and
+     * the trainer's polynomial exp: a few 1e-7 relative per step */
+    ck_assert_msg(worst < 1e-5, "max |z_train - z_infer| = %g", worst);
+    acd_infer_state_free(st);
+    acd_model_free(m);
+    acd_model_tensors_free(t);
+    acd_train_work_free(w);
+    acd_train_net_free(net);
+    free(x);
+    free(yp);
+    free(z);
+    free(zi);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("train");
@@ -222,6 +292,7 @@ int main(void)
     tcase_add_test(tc, gradients_are_deterministic);
     tcase_add_test(tc, loss_decreases_on_a_tiny_problem);
     tcase_add_test(tc, clip_scales_to_the_norm);
+    tcase_add_test(tc, trainer_forward_equals_inference);
     suite_add_tcase(s, tc);
     return acd_test_run(s);
 }

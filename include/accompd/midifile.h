@@ -82,7 +82,11 @@ AcdStatus acd_midifile_parse(const uint8_t *buf, size_t len, const char *name,
 
 /* Write mf as format 1: a first track with the tempo map, time and key
  * signatures, then one track per mf->tracks (name and events). A format-0
- * file is written as format 1 with its single track. Not RT-safe. */
+ * file is written as format 1 with its single track. Reading it back thus
+ * gives mf->n_tracks + 1 tracks, the first without events; at most
+ * ACD_MIDI_MAX_TRACKS - 1 tracks can be written (ACD_ERR_LIMIT). Events
+ * keep their order; running status is used between channel events, and a
+ * delta too large for 4 bytes is bridged with empty text events. Not RT-safe. */
 AcdStatus acd_midifile_write(const AcdMidiFile *mf, const char *path, AcdError *err);
 
 /* Serialise to memory (what acd_midifile_write writes). *buf is malloc'd. */

@@ -16,12 +16,12 @@ extern "C" {
 
 /* Limits the loader enforces, so that a hostile file cannot ask for
  * gigabytes or overflow a size computation. */
-#define ACD_MODEL_MAX_HIDDEN 2048
-#define ACD_MODEL_MAX_LAYERS 8
-#define ACD_MODEL_MAX_WINDOW 100000
-#define ACD_MODEL_MAX_COPIES 16 /* window / hop */
+#define ACD_MODEL_MAX_HIDDEN         2048
+#define ACD_MODEL_MAX_LAYERS         8
+#define ACD_MODEL_MAX_WINDOW         100000
+#define ACD_MODEL_MAX_COPIES         16 /* window / hop */
 #define ACD_MODEL_MAX_STEPS_PER_BEAT 48
-#define ACD_MODEL_MAX_BEATS_PER_BAR 32
+#define ACD_MODEL_MAX_BEATS_PER_BAR  32
 
 typedef enum {
     ACD_ROLL_ONSET_HOLD = 0, /* two bits per pitch: onset, hold */

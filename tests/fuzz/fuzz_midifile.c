@@ -68,7 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (st == ACD_ERR_LIMIT && mf->n_tracks + 1 > ACD_MIDI_MAX_TRACKS)
         goto done; /* no room for the conductor track: refused, as documented */
     check(st == ACD_OK, "serialize failed");
-    check(acd_midifile_parse(buf, len, "back.mid", &back, &err) == ACD_OK, "written file unreadable");
+    check(acd_midifile_parse(buf, len, "back.mid", &back, &err) == ACD_OK,
+          "written file unreadable");
     check(back->n_tracks == mf->n_tracks + 1, "track count");
     check(back->ticks_per_beat == mf->ticks_per_beat, "ticks per beat");
     check(back->tracks[0].n_events == 0, "conductor track has events");

@@ -1,4 +1,5 @@
-/* libFuzzer target for the model loader, with a save-and-load-back oracle and one inference step. */
+/* libFuzzer target for the model loader, with a save-and-load-back oracle and one inference step.
+ */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>

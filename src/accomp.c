@@ -13,6 +13,7 @@ typedef struct {
 static const Command commands[] = {
     {"info", acd_cmd_info, "describe MIDI files: tempo, meter, tracks and their roles"},
     {"train", acd_cmd_train, "train a model on a song collection (checkpoints, resume, curves)"},
+    {"bench-train", acd_cmd_bench_train, "training throughput (time steps x batch per second)"},
     {"bench", acd_cmd_bench, "time one step of model and sampler; FLOPs, bytes, roofline"},
 };
 

@@ -62,10 +62,36 @@ static void usage(FILE *out)
 }
 
 enum {
-    O_COLLECTION = 256, O_RESUME, O_CHECKPOINT, O_CURVES, O_HIDDEN, O_ENC_HIDDEN, O_DEC_HIDDEN,
-    O_LAYERS, O_ENC_LAYERS, O_DEC_LAYERS, O_ROLL, O_FEATURES, O_MEL_RANGE, O_ACC_RANGE, O_WINDOW,
-    O_HOP, O_EPOCHS, O_MAX_MINUTES, O_BATCH, O_TRAIN_HOP, O_LR, O_CLIP, O_POS_WEIGHT, O_TRANSPOSE,
-    O_SEED, O_THREADS, O_CKPT_MINUTES, O_MAX_SONGS, O_PROGRESS, O_STOP_AFTER,
+    O_COLLECTION = 256,
+    O_RESUME,
+    O_CHECKPOINT,
+    O_CURVES,
+    O_HIDDEN,
+    O_ENC_HIDDEN,
+    O_DEC_HIDDEN,
+    O_LAYERS,
+    O_ENC_LAYERS,
+    O_DEC_LAYERS,
+    O_ROLL,
+    O_FEATURES,
+    O_MEL_RANGE,
+    O_ACC_RANGE,
+    O_WINDOW,
+    O_HOP,
+    O_EPOCHS,
+    O_MAX_MINUTES,
+    O_BATCH,
+    O_TRAIN_HOP,
+    O_LR,
+    O_CLIP,
+    O_POS_WEIGHT,
+    O_TRANSPOSE,
+    O_SEED,
+    O_THREADS,
+    O_CKPT_MINUTES,
+    O_MAX_SONGS,
+    O_PROGRESS,
+    O_STOP_AFTER,
 };
 
 static const struct option long_opts[] = {
@@ -172,47 +198,114 @@ int acd_cmd_train(int argc, char **argv)
         const char *name = c >= 256 ? long_opts[idx].name : "out";
         const char *a = optarg;
         switch (c) {
-        case 'o': o.out = a; break;
-        case 'h': usage(stdout); return 0;
+        case 'o':
+            o.out = a;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
         case O_COLLECTION: {
             if (acd_collection_parse(a, &o.collection))
                 rc = bad(name, a, "expected auto, pop909, nottingham, jsb or midi");
             break;
         }
-        case O_RESUME: o.resume = true; break;
-        case O_CHECKPOINT: o.checkpoint = a; break;
-        case O_CURVES: o.curves = a; break;
+        case O_RESUME:
+            o.resume = true;
+            break;
+        case O_CHECKPOINT:
+            o.checkpoint = a;
+            break;
+        case O_CURVES:
+            o.curves = a;
+            break;
         case O_HIDDEN:
             rc = set_key(m, name, "enc_hidden", a);
             rc = rc ? rc : set_key(m, name, "dec_hidden", a);
             break;
-        case O_ENC_HIDDEN: rc = set_key(m, name, "enc_hidden", a); break;
-        case O_DEC_HIDDEN: rc = set_key(m, name, "dec_hidden", a); break;
+        case O_ENC_HIDDEN:
+            rc = set_key(m, name, "enc_hidden", a);
+            break;
+        case O_DEC_HIDDEN:
+            rc = set_key(m, name, "dec_hidden", a);
+            break;
         case O_LAYERS:
             rc = set_key(m, name, "enc_layers", a);
             rc = rc ? rc : set_key(m, name, "dec_layers", a);
             break;
-        case O_ENC_LAYERS: rc = set_key(m, name, "enc_layers", a); break;
-        case O_DEC_LAYERS: rc = set_key(m, name, "dec_layers", a); break;
-        case O_ROLL: rc = set_key(m, name, "roll", a); break;
-        case O_FEATURES: rc = set_key(m, name, "features", strcmp(a, "none") ? a : ""); break;
-        case O_MEL_RANGE: rc = set_range(m, name, "mel_lo", "mel_hi", a); break;
-        case O_ACC_RANGE: rc = set_range(m, name, "acc_lo", "acc_hi", a); break;
-        case O_WINDOW: rc = set_key(m, name, "window", a); break;
-        case O_HOP: rc = set_key(m, name, "hop", a); break;
-        case O_EPOCHS: rc = parse_long(name, a, 1, 1000000, &v); o.epochs = (int)v; break;
-        case O_MAX_MINUTES: rc = parse_double(name, a, &o.max_minutes); break;
-        case O_BATCH: rc = parse_long(name, a, 1, 4096, &v); o.batch = (int)v; break;
-        case O_TRAIN_HOP: rc = parse_long(name, a, 1, 100000, &v); o.train_hop = (int)v; break;
-        case O_LR: rc = parse_double(name, a, &d); o.lr = (float)d; break;
-        case O_CLIP: rc = parse_double(name, a, &d); o.clip = (float)d; break;
-        case O_POS_WEIGHT: rc = parse_double(name, a, &d); o.pos_weight = (float)d; break;
-        case O_TRANSPOSE: rc = parse_long(name, a, 0, 12, &v); o.transpose = (int)v; break;
-        case O_SEED: rc = parse_long(name, a, 0, LONG_MAX, &v); o.seed = (uint64_t)v; break;
-        case O_THREADS: rc = parse_long(name, a, 1, 8, &v); o.threads = (int)v; break;
-        case O_CKPT_MINUTES: rc = parse_double(name, a, &o.checkpoint_minutes); break;
-        case O_MAX_SONGS: rc = parse_long(name, a, 0, LONG_MAX, &v); o.max_songs = (size_t)v; break;
-        case O_STOP_AFTER: rc = parse_long(name, a, 0, LONG_MAX, &v); o.stop_after_steps = v; break;
+        case O_ENC_LAYERS:
+            rc = set_key(m, name, "enc_layers", a);
+            break;
+        case O_DEC_LAYERS:
+            rc = set_key(m, name, "dec_layers", a);
+            break;
+        case O_ROLL:
+            rc = set_key(m, name, "roll", a);
+            break;
+        case O_FEATURES:
+            rc = set_key(m, name, "features", strcmp(a, "none") ? a : "");
+            break;
+        case O_MEL_RANGE:
+            rc = set_range(m, name, "mel_lo", "mel_hi", a);
+            break;
+        case O_ACC_RANGE:
+            rc = set_range(m, name, "acc_lo", "acc_hi", a);
+            break;
+        case O_WINDOW:
+            rc = set_key(m, name, "window", a);
+            break;
+        case O_HOP:
+            rc = set_key(m, name, "hop", a);
+            break;
+        case O_EPOCHS:
+            rc = parse_long(name, a, 1, 1000000, &v);
+            o.epochs = (int)v;
+            break;
+        case O_MAX_MINUTES:
+            rc = parse_double(name, a, &o.max_minutes);
+            break;
+        case O_BATCH:
+            rc = parse_long(name, a, 1, 4096, &v);
+            o.batch = (int)v;
+            break;
+        case O_TRAIN_HOP:
+            rc = parse_long(name, a, 1, 100000, &v);
+            o.train_hop = (int)v;
+            break;
+        case O_LR:
+            rc = parse_double(name, a, &d);
+            o.lr = (float)d;
+            break;
+        case O_CLIP:
+            rc = parse_double(name, a, &d);
+            o.clip = (float)d;
+            break;
+        case O_POS_WEIGHT:
+            rc = parse_double(name, a, &d);
+            o.pos_weight = (float)d;
+            break;
+        case O_TRANSPOSE:
+            rc = parse_long(name, a, 0, 12, &v);
+            o.transpose = (int)v;
+            break;
+        case O_SEED:
+            rc = parse_long(name, a, 0, LONG_MAX, &v);
+            o.seed = (uint64_t)v;
+            break;
+        case O_THREADS:
+            rc = parse_long(name, a, 1, 8, &v);
+            o.threads = (int)v;
+            break;
+        case O_CKPT_MINUTES:
+            rc = parse_double(name, a, &o.checkpoint_minutes);
+            break;
+        case O_MAX_SONGS:
+            rc = parse_long(name, a, 0, LONG_MAX, &v);
+            o.max_songs = (size_t)v;
+            break;
+        case O_STOP_AFTER:
+            rc = parse_long(name, a, 0, LONG_MAX, &v);
+            o.stop_after_steps = v;
+            break;
         case O_PROGRESS:
             if (!strcmp(a, "auto"))
                 o.progress = ACD_TRAIN_PROGRESS_AUTO;
@@ -225,7 +318,9 @@ int acd_cmd_train(int argc, char **argv)
             else
                 rc = bad(name, a, "expected auto, bar, lines or quiet");
             break;
-        default: usage(stderr); return 2;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if (rc)

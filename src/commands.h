@@ -6,6 +6,7 @@
  * argv[0] is the subcommand's name. */
 int acd_cmd_info(int argc, char **argv);
 int acd_cmd_train(int argc, char **argv);
+int acd_cmd_bench_train(int argc, char **argv);
 int acd_cmd_bench(int argc, char **argv);
 
 #endif

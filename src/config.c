@@ -86,7 +86,11 @@ static AcdStatus out_of_range(const Where *w, const Key *k, const char *lit)
     const char *what = k->kind == KEY_DOUBLE       ? "a number"
                        : (k->attrs & KEY_POW2) != 0 ? "a power of two"
                                                     : "an integer";
-    return acd_error_set(w->err, ACD_ERR_RANGE, "%s:%u: %s = %s: out of range, expected %s in [%g, %g]",
+    /* %.0f: integer ranges print whole ("2147483647", not "2.14748e+09"). */
+    return acd_error_set(w->err, ACD_ERR_RANGE,
+                         k->kind == KEY_DOUBLE
+                             ? "%s:%u: %s = %s: out of range, expected %s in [%g, %g]"
+                             : "%s:%u: %s = %s: out of range, expected %s in [%.0f, %.0f]",
                          w->name, w->line, k->name, lit, what, k->lo, k->hi);
 }
 

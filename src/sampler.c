@@ -43,35 +43,53 @@ struct AcdSampler {
     uint8_t best[ACD_SAMPLER_MAX_PITCH];   /* scratch: the kept pitches, best first */
 };
 
-/* e^x for |x| <= CUT. Cody–Waite reduction x = k·ln2 + r, |r| <= ln2/2,
- * then Taylor to degree 11 (truncation below 1e-14 relative, far below what
- * could shift a sampling probability measurably): what matters here is that
- * every machine gets the same bits. No branches, so that the decisions of
- * many logits overlap in the pipeline. */
-static double det_exp(double x)
+/* Four doubles, for the GCC/Clang vector extensions: each lane is plain
+ * IEEE arithmetic, so the results are the same bits whatever width the
+ * machine runs them at (and with contraction off, never fused). */
+typedef double v4d __attribute__((vector_size(32)));
+typedef int64_t v4l __attribute__((vector_size(32)));
+
+#define SPLAT(x) ((v4d){(x), (x), (x), (x)})
+
+/* e^x for |x| <= CUT, four at a time. Cody–Waite reduction x = k·ln2 + r,
+ * |r| <= ln2/2, then Taylor to degree 11 (truncation below 1e-14 relative,
+ * far below what could shift a sampling probability measurably): what
+ * matters here is that every machine gets the same bits. */
+/* (Vectors go in and out through memory: passing them by value would tie
+ * the ABI to the instruction set.) */
+static inline __attribute__((always_inline)) void det_exp4(const double *in, double *out)
 {
+    v4d x;
+    memcpy(&x, in, sizeof x);
     const double ln2_hi = 0x1.62e42p-1; /* 20 bits: k·ln2_hi is exact */
     const double ln2_lo = 0x1.fdf473de6af28p-22;
     const double inv_ln2 = 0x1.71547652b82fep+0;
     const double round = 0x1.8p52; /* adding it rounds to an integer, ties to even */
-    double k = (x * inv_ln2 + round) - round;
-    double r = (x - k * ln2_hi) - k * ln2_lo;
+    v4d kr = x * inv_ln2 + round;  /* k in the low bits of the mantissa */
+    v4d k = kr - round;
+    v4d r = (x - k * ln2_hi) - k * ln2_lo;
     /* Taylor coefficients 1/n!, folded (correctly rounded) by the
-     * compiler, summed by Estrin's scheme: a short dependency chain, so
-     * that the exps of successive logits overlap. */
-    double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
-    double a0 = 1.0 + r;
-    double a1 = 1.0 / 2.0 + r * (1.0 / 6.0);
-    double a2 = 1.0 / 24.0 + r * (1.0 / 120.0);
-    double a3 = 1.0 / 720.0 + r * (1.0 / 5040.0);
-    double a4 = 1.0 / 40320.0 + r * (1.0 / 362880.0);
-    double a5 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0);
-    double p = (a0 + r2 * a1) + r4 * (a2 + r2 * a3) + r8 * (a4 + r2 * a5);
+     * compiler, summed by Estrin's scheme: a short dependency chain. */
+    v4d r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+    v4d a0 = 1.0 + r;
+    v4d a1 = 1.0 / 2.0 + r * (1.0 / 6.0);
+    v4d a2 = 1.0 / 24.0 + r * (1.0 / 120.0);
+    v4d a3 = 1.0 / 720.0 + r * (1.0 / 5040.0);
+    v4d a4 = 1.0 / 40320.0 + r * (1.0 / 362880.0);
+    v4d a5 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0);
+    v4d p = (a0 + r2 * a1) + r4 * (a2 + r2 * a3) + r8 * (a4 + r2 * a5);
     /* 2^k, |k| <= 58, straight into the exponent bits. */
-    uint64_t bits = (uint64_t)((int64_t)k + 1023) << 52;
-    double scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
+    v4l kbits = (v4l)kr - (v4l)SPLAT(round);
+    v4l scale = (kbits + 1023) << 52;
+    v4d e = p * (v4d)scale;
+    memcpy(out, &e, sizeof e);
+}
+
+static double det_exp(double x)
+{
+    double in[4] = {x, x, x, x}, out[4];
+    det_exp4(in, out);
+    return out[0];
 }
 
 static double det_sigmoid(double x)
@@ -217,7 +235,13 @@ void acd_sampler_reset(AcdSampler *s)
  * the generator's position depends only on the number of steps: changing a
  * threshold or a cap never shifts later draws. NaN never fires. Branch-free
  * per logit: the outcomes are coin flips a predictor cannot learn. */
-static void decide_all(AcdSampler *s, size_t n)
+/* An AVX2 clone for baseline x86-64 builds (GCC 12 fails on the clone when
+ * the baseline already has AVX2, which needs none). Same bits either way. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__AVX2__)
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
+static void
+decide_all(AcdSampler *s, size_t n)
 {
     if (s->inv_temp == 0.0) {
         for (size_t i = 0; i < n; i++)
@@ -226,14 +250,29 @@ static void decide_all(AcdSampler *s, size_t n)
     }
     for (size_t i = 0; i < n; i++)
         s->u[i] = acd_rng_next_unit(&s->rng);
-    for (size_t i = 0; i < n; i++) {
-        double x = s->margin[i] * s->inv_temp;
-        /* Clamped into det_exp's range; NaN goes to -CUT (and never fires). */
-        double xc = x > -CUT ? x : -CUT;
-        xc = xc < CUT ? xc : CUT;
+    /* Four at a time; the scratch arrays are padded to a multiple of four,
+     * and what lies past n is ignored. */
+    const v4d lo = SPLAT(-CUT), hi = SPLAT(CUT), one = SPLAT(1.0);
+    for (size_t i = 0; i < n; i += 4) {
+        v4d m, u;
+        memcpy(&m, s->margin + i, sizeof m);
+        memcpy(&u, s->u + i, sizeof u);
+        v4d x = m * s->inv_temp;
+        /* Clamped into det_exp4's range; NaN goes to -CUT (and never fires). */
+        v4l above = x > lo;
+        v4d xc = (v4d)((above & (v4l)x) | (~above & (v4l)lo));
+        v4l below = xc < hi;
+        xc = (v4d)((below & (v4l)xc) | (~below & (v4l)hi));
         /* u < 1 / (1 + e^-x), without the division. */
-        int hit = s->u[i] * (1.0 + det_exp(-xc)) < 1.0;
-        s->fire[i] = (uint8_t)((x >= CUT) | ((x > -CUT) & hit));
+        double nx[4], e4[4];
+        v4d mx = -xc, e;
+        memcpy(nx, &mx, sizeof nx);
+        det_exp4(nx, e4);
+        memcpy(&e, e4, sizeof e);
+        v4l hit = u * (one + e) < one;
+        v4l fire = (x >= hi) | (above & hit);
+        for (int j = 0; j < 4; j++)
+            s->fire[i + j] = (uint8_t)(fire[j] & 1);
     }
 }
 

@@ -1,4 +1,5 @@
-/* Training checkpoints in a small checked binary format (little-endian, as the machines that run us). */
+/* Training checkpoints in a small checked binary format (little-endian, as the machines that run
+ * us). */
 #include "train_ckpt.h"
 
 #include <errno.h>
@@ -162,8 +163,7 @@ AcdStatus acd_train_ckpt_load(AcdTrainCkpt *ck, const char *path, AcdError *err)
         goto done;
     }
     if (len < 8 + 8 + 8 || memcmp(buf, MAGIC, 8) != 0) {
-        st = acd_error_set(err, ACD_ERR_FORMAT, "%s: not an accompd checkpoint (bad magic)",
-                           path);
+        st = acd_error_set(err, ACD_ERR_FORMAT, "%s: not an accompd checkpoint (bad magic)", path);
         goto done;
     }
     uint64_t h = 0xcbf29ce484222325ull, stored;
@@ -182,8 +182,8 @@ AcdStatus acd_train_ckpt_load(AcdTrainCkpt *ck, const char *path, AcdError *err)
                            path, (unsigned long long)version, VERSION);
         goto done;
     }
-    if (get(&r, &fp_len, 8) || fp_len > MAX_FINGERPRINT || !(ck->fingerprint = malloc(fp_len + 1)) ||
-        get(&r, ck->fingerprint, fp_len))
+    if (get(&r, &fp_len, 8) || fp_len > MAX_FINGERPRINT ||
+        !(ck->fingerprint = malloc(fp_len + 1)) || get(&r, ck->fingerprint, fp_len))
         goto bad;
     ck->fingerprint[fp_len] = '\0';
     what = "state";

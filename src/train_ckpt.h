@@ -1,4 +1,5 @@
-/* Training checkpoints: weights, Adam moments, step, RNG, data order and loss history in one checked file. */
+/* Training checkpoints: weights, Adam moments, step, RNG, data order and loss history in one
+ * checked file. */
 #ifndef ACCOMPD_TRAIN_CKPT_H
 #define ACCOMPD_TRAIN_CKPT_H
 
@@ -25,13 +26,13 @@ typedef struct {
     int64_t epoch;     /* current epoch, from 0 */
     int64_t pos;       /* batches of this epoch done */
     AcdRng rng;
-    double seconds;    /* training time so far */
+    double seconds;                      /* training time so far */
     double epoch_loss_sum, epoch_loss_n; /* this epoch's running train loss */
     double best_valid;
     size_t n_params;
     float *params, *m, *v;
     size_t n_perm;
-    uint32_t *perm;    /* this epoch's window order */
+    uint32_t *perm; /* this epoch's window order */
     size_t n_points;
     AcdTrainPoint *points;
 } AcdTrainCkpt;

@@ -141,14 +141,15 @@ AcdStatus acd_train_curve_svg(const AcdTrainPoint *pts, size_t n, const char *ti
             (TOP + H - BOT) / 2, (TOP + H - BOT) / 2);
     polyline(f, &b, pts, n, 0, "#1f77b4");
     polyline(f, &b, pts, n, 1, "#d62728");
-    fprintf(f,
-            "<rect x=\"%d\" y=\"%d\" width=\"120\" height=\"44\" fill=\"white\" stroke=\"#999\"/>\n"
-            "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#1f77b4\" stroke-width=\"2\"/>\n"
-            "<text x=\"%d\" y=\"%d\">train</text>\n"
-            "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#d62728\" stroke-width=\"2\"/>\n"
-            "<text x=\"%d\" y=\"%d\">valid</text>\n</svg>\n",
-            W - R - 130, TOP + 10, W - R - 120, TOP + 24, W - R - 95, TOP + 24, W - R - 88,
-            TOP + 28, W - R - 120, TOP + 42, W - R - 95, TOP + 42, W - R - 88, TOP + 46);
+    fprintf(
+        f,
+        "<rect x=\"%d\" y=\"%d\" width=\"120\" height=\"44\" fill=\"white\" stroke=\"#999\"/>\n"
+        "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#1f77b4\" stroke-width=\"2\"/>\n"
+        "<text x=\"%d\" y=\"%d\">train</text>\n"
+        "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#d62728\" stroke-width=\"2\"/>\n"
+        "<text x=\"%d\" y=\"%d\">valid</text>\n</svg>\n",
+        W - R - 130, TOP + 10, W - R - 120, TOP + 24, W - R - 95, TOP + 24, W - R - 88, TOP + 28,
+        W - R - 120, TOP + 42, W - R - 95, TOP + 42, W - R - 88, TOP + 46);
     if (fclose(f) != 0)
         return acd_error_set(err, ACD_ERR_IO, "%s: %s", path, strerror(errno));
     return ACD_OK;

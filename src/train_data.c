@@ -84,8 +84,8 @@ static AcdStatus add_song(AcdTrainSet *set, const AcdSong *song, AcdError *err)
         return acd_error_set(err, ACD_ERR_LIMIT, "%s: %zu steps (1..%u)", song->name, n,
                              MAX_SONG_STEPS);
     AcdRoll mr, ar;
-    AcdStatus st = acd_roll_init(&mr, cfg->roll, cfg->steps_per_beat, cfg->mel_lo, cfg->mel_hi,
-                                 n, err);
+    AcdStatus st =
+        acd_roll_init(&mr, cfg->roll, cfg->steps_per_beat, cfg->mel_lo, cfg->mel_hi, n, err);
     if (st)
         return st;
     st = acd_roll_init(&ar, cfg->roll, cfg->steps_per_beat, cfg->acc_lo, cfg->acc_hi, n, err);
@@ -128,8 +128,8 @@ fail_mel:
     return st;
 }
 
-AcdStatus acd_train_set_load(AcdTrainSet *set, const char *path, AcdCollection kind,
-                             AcdSplit split, const AcdModelConfig *cfg, int hop, size_t max_songs,
+AcdStatus acd_train_set_load(AcdTrainSet *set, const char *path, AcdCollection kind, AcdSplit split,
+                             const AcdModelConfig *cfg, int hop, size_t max_songs,
                              AcdTrainLoadFn progress, void *user, AcdError *err)
 {
     memset(set, 0, sizeof *set);

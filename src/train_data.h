@@ -1,4 +1,5 @@
-/* Training data: songs of a collection reduced to rolls, cut into windows, and batches built from them. */
+/* Training data: songs of a collection reduced to rolls, cut into windows, and batches built from
+ * them. */
 #ifndef ACCOMPD_TRAIN_DATA_H
 #define ACCOMPD_TRAIN_DATA_H
 
@@ -37,10 +38,10 @@ typedef struct {
     size_t n_songs;
     AcdTrainWindow *windows;
     size_t n_windows;
-    size_t n_steps;       /* real steps in all songs */
-    size_t n_listed;      /* songs the split lists */
-    size_t n_no_melody;   /* skipped: no melody notes in range */
-    size_t n_failed;      /* skipped: failed to load (first error in first_error) */
+    size_t n_steps;     /* real steps in all songs */
+    size_t n_listed;    /* songs the split lists */
+    size_t n_no_melody; /* skipped: no melody notes in range */
+    size_t n_failed;    /* skipped: failed to load (first error in first_error) */
     char first_error[512];
 } AcdTrainSet;
 
@@ -53,8 +54,8 @@ typedef void (*AcdTrainLoadFn)(void *user, size_t done, size_t total);
  * window is one padded window). Songs that fail to load or have no melody
  * are skipped and counted. ACD_ERR_EMPTY when no song is usable, with a
  * message saying why. Not RT-safe. */
-AcdStatus acd_train_set_load(AcdTrainSet *set, const char *path, AcdCollection kind,
-                             AcdSplit split, const AcdModelConfig *cfg, int hop, size_t max_songs,
+AcdStatus acd_train_set_load(AcdTrainSet *set, const char *path, AcdCollection kind, AcdSplit split,
+                             const AcdModelConfig *cfg, int hop, size_t max_songs,
                              AcdTrainLoadFn progress, void *user, AcdError *err);
 
 void acd_train_set_cleanup(AcdTrainSet *set);

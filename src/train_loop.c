@@ -118,14 +118,14 @@ static char *make_fingerprint(const Run *r)
         if (acd_model_config_format(&r->cfg, k, val, sizeof val))
             len += (size_t)snprintf(s + len, cap - len, "%s=%s\n", k, val);
     }
-    len += (size_t)snprintf(s + len, cap - len,
-                            "data=%s\ncollection=%s\ntrain_hop=%d\nbatch=%d\nlr=%.9g\nclip=%.9g\n"
-                            "pos_weight=%.9g\ntranspose=%d\nseed=%llu\nthreads=%d\nmax_songs=%zu\n"
-                            "train_windows=%zu\n",
-                            o->data, acd_collection_name(o->collection), o->train_hop, o->batch,
-                            (double)o->lr, (double)o->clip, (double)o->pos_weight, o->transpose,
-                            (unsigned long long)o->seed, o->threads, o->max_songs,
-                            r->train.n_windows);
+    len +=
+        (size_t)snprintf(s + len, cap - len,
+                         "data=%s\ncollection=%s\ntrain_hop=%d\nbatch=%d\nlr=%.9g\nclip=%.9g\n"
+                         "pos_weight=%.9g\ntranspose=%d\nseed=%llu\nthreads=%d\nmax_songs=%zu\n"
+                         "train_windows=%zu\n",
+                         o->data, acd_collection_name(o->collection), o->train_hop, o->batch,
+                         (double)o->lr, (double)o->clip, (double)o->pos_weight, o->transpose,
+                         (unsigned long long)o->seed, o->threads, o->max_songs, r->train.n_windows);
     (void)len;
     return s;
 }
@@ -180,8 +180,8 @@ static AcdStatus add_point(Run *r, double epoch, double train, double valid)
         r->cap_points = nc;
     }
     r->ck.points = r->points;
-    r->points[r->ck.n_points++] = (AcdTrainPoint){(double)r->ck.step, epoch, train, valid,
-                                                   r->ck.seconds};
+    r->points[r->ck.n_points++] =
+        (AcdTrainPoint){(double)r->ck.step, epoch, train, valid, r->ck.seconds};
     return ACD_OK;
 }
 
@@ -230,8 +230,8 @@ static AcdStatus save_all(Run *r, AcdError *err)
 static AcdStatus setup(Run *r, AcdError *err)
 {
     const AcdTrainOptions *o = r->opt;
-    AcdTrainShape shape = {r->cfg.n_in, r->cfg.n_out, r->cfg.enc_hidden, r->cfg.enc_layers,
-                           r->cfg.dec_hidden, r->cfg.dec_layers};
+    AcdTrainShape shape = {r->cfg.n_in,       r->cfg.n_out,      r->cfg.enc_hidden,
+                           r->cfg.enc_layers, r->cfg.dec_hidden, r->cfg.dec_layers};
     AcdStatus st = acd_train_net_new(&shape, &r->net, err);
     if (!st)
         st = acd_train_work_new(&shape, r->cfg.window, o->batch, o->threads, &r->work, err);
@@ -276,8 +276,7 @@ static AcdStatus setup(Run *r, AcdError *err)
     if (acd_train_ckpt_compare(in.fingerprint, r->fingerprint, why, sizeof why)) {
         st = acd_error_set(err, ACD_ERR_INVALID, "%s: cannot resume: %s", r->ckpt_path, why);
     } else if (in.n_params != ck->n_params || in.n_perm != ck->n_perm) {
-        st = acd_error_set(err, ACD_ERR_FORMAT, "%s: sizes do not match the options",
-                           r->ckpt_path);
+        st = acd_error_set(err, ACD_ERR_FORMAT, "%s: sizes do not match the options", r->ckpt_path);
     } else {
         memcpy(ck->params, in.params, in.n_params * sizeof(float));
         memcpy(ck->m, in.m, in.n_params * sizeof(float));
@@ -408,8 +407,8 @@ static AcdStatus loop(Run *r, volatile sig_atomic_t *stop, AcdTrainResult *res, 
             };
             acd_train_meter_update(&r->meter, &s, false);
             bool out_of_time = o->max_minutes > 0.0 && t1 - t_start >= o->max_minutes * 60.0;
-            bool halt = (stop && *stop) ||
-                        (o->stop_after_steps > 0 && ck->step >= o->stop_after_steps);
+            bool halt =
+                (stop && *stop) || (o->stop_after_steps > 0 && ck->step >= o->stop_after_steps);
             if (halt || out_of_time) {
                 res->interrupted = halt;
                 res->train_loss = ck->epoch_loss_sum / ck->epoch_loss_n;
@@ -435,8 +434,8 @@ static AcdStatus loop(Run *r, volatile sig_atomic_t *stop, AcdTrainResult *res, 
             return acd_error_set(err, st, "validation failed");
         if (isfinite(valid) && !(valid >= ck->best_valid))
             ck->best_valid = valid;
-        if (add_point(r, (double)ck->epoch + 1.0, interval_n ? interval_sum / (double)interval_n : (double)NAN,
-                      valid))
+        if (add_point(r, (double)ck->epoch + 1.0,
+                      interval_n ? interval_sum / (double)interval_n : (double)NAN, valid))
             return acd_error_set(err, ACD_ERR_NOMEM, "out of memory");
         interval_sum = 0.0;
         interval_n = 0;
@@ -483,8 +482,7 @@ AcdStatus acd_train_run(const AcdTrainOptions *opt, volatile sig_atomic_t *stop,
         base[bl - 12] = '\0';
     snprintf(r->csv_path, sizeof r->csv_path, "%s.loss.csv", base);
     snprintf(r->svg_path, sizeof r->svg_path, "%s.loss.svg", base);
-    snprintf(r->ckpt_path, sizeof r->ckpt_path, "%s",
-             opt->checkpoint ? opt->checkpoint : opt->out);
+    snprintf(r->ckpt_path, sizeof r->ckpt_path, "%s", opt->checkpoint ? opt->checkpoint : opt->out);
     if (!opt->checkpoint)
         strncat(r->ckpt_path, ".ckpt", sizeof r->ckpt_path - strlen(r->ckpt_path) - 1);
 

@@ -15,7 +15,13 @@
 
 /* One build runs everywhere; AVX-512 and AVX2+FMA clones are picked at load
  * time (glibc ifunc), since Debian builds for baseline x86-64 (SSE2). */
+#if defined(__SANITIZE_THREAD__)
+/* ThreadSanitizer instruments the ifunc resolver, which then runs before
+ * the sanitizer's runtime is up and crashes at load. */
+#define CELL_CLONES
+#else
 #define CELL_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
 
 size_t acd_train_lstm_act_floats(int T, int B, int hidden)
 {
@@ -42,8 +48,9 @@ size_t acd_train_lstm_scratch_floats(int T, int B, int hidden)
 
 /* Nonlinearities and the cell update of one step for one row, in place on
  * the pre-activations g4 (which become the activated gates). */
-CELL_CLONES static void cell_forward(float *restrict g4, const float *restrict c_prev, float *restrict c,
-                         float *restrict tc, float *restrict h, int H)
+CELL_CLONES static void cell_forward(float *restrict g4, const float *restrict c_prev,
+                                     float *restrict c, float *restrict tc, float *restrict h,
+                                     int H)
 {
     float *gi = g4, *gf = g4 + H, *gg = g4 + 2 * H, *go = g4 + 3 * H;
     for (int j = 0; j < H; j++) {
@@ -90,8 +97,8 @@ void acd_train_lstm_forward(const AcdTrainLstmW *w, int T, int B, const AcdTrain
                         act->gates + (size_t)t * G, T * G);
         for (int b = 0; b < B; b++) {
             size_t r = (size_t)b * T + t;
-            cell_forward(act->gates + r * G, t > 0 ? act->c + (r - 1) * H : act->zeros, act->c + r * H,
-                         act->tc + r * H, act->h + r * H, H);
+            cell_forward(act->gates + r * G, t > 0 ? act->c + (r - 1) * H : act->zeros,
+                         act->c + r * H, act->tc + r * H, act->h + r * H, H);
         }
     }
 }
@@ -100,9 +107,9 @@ void acd_train_lstm_forward(const AcdTrainLstmW *w, int T, int B, const AcdTrain
  * recurrent part) and the carried dc to the pre-activation gradients dg4;
  * dc becomes the gradient carried to step t-1. */
 CELL_CLONES static void cell_backward(const float *restrict g4, const float *restrict c_prev,
-                          const float *restrict tc, const float *restrict dh_out,
-                          const float *restrict dh_rec, float *restrict dc, float *restrict dg4,
-                          int H)
+                                      const float *restrict tc, const float *restrict dh_out,
+                                      const float *restrict dh_rec, float *restrict dc,
+                                      float *restrict dg4, int H)
 {
     const float *gi = g4, *gf = g4 + H, *gg = g4 + 2 * H, *go = g4 + 3 * H;
     for (int j = 0; j < H; j++) {
@@ -122,18 +129,19 @@ void acd_train_lstm_backward(const AcdTrainLstmW *w, int T, int B, const AcdTrai
                              int ld_dx, const AcdTrainLstmGrad *g, float *scratch)
 {
     const int H = w->hidden, G = 4 * H, rows = T * B;
-    float *dg = scratch;                       /* [rows][4H] */
-    float *hprev = dg + (size_t)rows * G;      /* [rows][H] */
-    float *dh_rec = hprev + (size_t)rows * H;  /* [B][H] */
-    float *dc = dh_rec + (size_t)B * H;        /* [B][H] */
+    float *dg = scratch;                      /* [rows][4H] */
+    float *hprev = dg + (size_t)rows * G;     /* [rows][H] */
+    float *dh_rec = hprev + (size_t)rows * H; /* [B][H] */
+    float *dc = dh_rec + (size_t)B * H;       /* [B][H] */
 
     memset(dh_rec, 0, sizeof(float) * (size_t)B * H);
     memset(dc, 0, sizeof(float) * (size_t)B * H);
     for (int t = T - 1; t >= 0; t--) {
         for (int b = 0; b < B; b++) {
             size_t r = (size_t)b * T + t;
-            cell_backward(act->gates + r * G, t > 0 ? act->c + (r - 1) * H : act->zeros, act->tc + r * H,
-                          dh + r * H, dh_rec + (size_t)b * H, dc + (size_t)b * H, dg + r * G, H);
+            cell_backward(act->gates + r * G, t > 0 ? act->c + (r - 1) * H : act->zeros,
+                          act->tc + r * H, dh + r * H, dh_rec + (size_t)b * H, dc + (size_t)b * H,
+                          dg + r * G, H);
         }
         if (t > 0)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, G, 1.0f,

@@ -1,4 +1,5 @@
-/* Batched LSTM layer kernels for training: forward keeping what backward needs, backward through time. */
+/* Batched LSTM layer kernels for training: forward keeping what backward needs, backward through
+ * time. */
 #ifndef ACCOMPD_TRAIN_LSTM_H
 #define ACCOMPD_TRAIN_LSTM_H
 

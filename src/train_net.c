@@ -1,4 +1,5 @@
-/* The trainer's encoder-decoder: parameter layout, initialisation, and batched forward/loss/backward on threads. */
+/* The trainer's encoder-decoder: parameter layout, initialisation, and batched
+ * forward/loss/backward on threads. */
 #include "train_net.h"
 
 #include <cblas.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "train_lstm.h"
+#include "train_loss.h"
 
 /* One thread's share of a batch and everything it computes on it. */
 typedef struct {
@@ -25,8 +27,8 @@ typedef struct {
     const AcdTrainBatch *batch;
     const float *pos_weight;
     int b0, bt;
-    float *grad;    /* where this thread's gradient goes, or NULL */
-    float *z_out;   /* forward only: copy the logits here, or NULL */
+    float *grad;  /* where this thread's gradient goes, or NULL */
+    float *z_out; /* forward only: copy the logits here, or NULL */
     double inv_terms;
     double loss_sum;
     pthread_t tid;
@@ -116,7 +118,7 @@ void acd_train_net_randomize(AcdTrainNet *net, AcdRng *rng)
     for (int i = 0; i < net->n_tensors; i++) {
         const AcdTrainTensor *t = &net->tensors[i];
         int fan = i < n_lstm ? (i < 4 * net->shape.enc_layers ? net->shape.enc_hidden
-                                                               : net->shape.dec_hidden)
+                                                              : net->shape.dec_hidden)
                              : net->shape.dec_hidden;
         float bound = 1.0f / sqrtf((float)fan);
         size_t n = (size_t)t->rows * (size_t)(t->cols ? t->cols : 1);
@@ -200,15 +202,12 @@ static void chunk_forward(Thread *th)
                 s->n_out);
 }
 
-/* Binary cross-entropy with logits in the log-sigmoid form that cannot
- * overflow: with sp(z) = log(1 + e^z) = max(z, 0) + log1p(e^-|z|),
- * -log sigmoid(z) = sp(z) - z and -log(1 - sigmoid(z)) = sp(z). Replaces
- * the logits with d(mean loss)/dz. */
+/* The loss of this thread's rows; replaces the logits with d(mean loss)/dz
+ * (zero on padded steps). */
 static void chunk_loss(Thread *th)
 {
     const AcdTrainBatch *bt = th->batch;
     const int n = th->net->shape.n_out, T = bt->T;
-    const float scale = (float)th->inv_terms;
     double sum = 0.0;
     for (int b = 0; b < th->bt; b++) {
         for (int t = 0; t < T; t++) {
@@ -219,17 +218,8 @@ static void chunk_loss(Thread *th)
                 memset(z, 0, sizeof(float) * (size_t)n);
                 continue;
             }
-            const float *y = bt->y + r * n;
-            float row = 0.0f;
-            for (int j = 0; j < n; j++) {
-                float pw = th->pos_weight ? th->pos_weight[j] : 1.0f;
-                float zj = z[j], e = expf(-fabsf(zj));
-                float sp = (zj > 0.0f ? zj : 0.0f) + log1pf(e);
-                row += pw * y[j] * (sp - zj) + (1.0f - y[j]) * sp;
-                /* sigmoid from the same e, stable on both sides */
-                float sig = zj >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
-                z[j] = m * scale * (pw * y[j] * (sig - 1.0f) + (1.0f - y[j]) * sig);
-            }
+            float row = acd_train_bce_row(z, bt->y + r * n, th->pos_weight, n,
+                                          m * (float)th->inv_terms);
             sum += (double)m * (double)row;
         }
     }
@@ -302,8 +292,8 @@ AcdStatus acd_train_work_new(const AcdTrainShape *shape, int T, int B_max, int n
     *out = NULL;
     if (T < 1 || T > 100000 || B_max < 1 || B_max > 100000 || n_threads < 1 ||
         n_threads > ACD_TRAIN_MAX_THREADS)
-        return acd_error_set(err, ACD_ERR_RANGE, "work area: T %d, batch %d, threads %d", T,
-                             B_max, n_threads);
+        return acd_error_set(err, ACD_ERR_RANGE, "work area: T %d, batch %d, threads %d", T, B_max,
+                             n_threads);
     AcdTrainWork *w = calloc(1, sizeof *w);
     if (!w)
         return acd_error_set(err, ACD_ERR_NOMEM, "work area: out of memory");

@@ -1,4 +1,5 @@
-/* The encoder-decoder network as the trainer sees it: flat parameters, batched forward, loss and backward. */
+/* The encoder-decoder network as the trainer sees it: flat parameters, batched forward, loss and
+ * backward. */
 #ifndef ACCOMPD_TRAIN_NET_H
 #define ACCOMPD_TRAIN_NET_H
 
@@ -24,7 +25,7 @@ typedef struct {
 typedef struct {
     char name[32];
     int rows;
-    int cols; /* 0 for a vector of rows values */
+    int cols;      /* 0 for a vector of rows values */
     size_t offset; /* in floats from the start of the parameter vector */
 } AcdTrainTensor;
 

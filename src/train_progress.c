@@ -17,8 +17,8 @@ void acd_train_meter_init(AcdTrainMeter *m, FILE *out, AcdTrainProgress mode)
 {
     m->out = out;
     m->quiet = mode == ACD_TRAIN_PROGRESS_QUIET;
-    m->bar = mode == ACD_TRAIN_PROGRESS_BAR ||
-             (mode == ACD_TRAIN_PROGRESS_AUTO && isatty(fileno(out)));
+    m->bar =
+        mode == ACD_TRAIN_PROGRESS_BAR || (mode == ACD_TRAIN_PROGRESS_AUTO && isatty(fileno(out)));
     m->last_draw_s = -1e9;
     m->line_every_s = 30.0;
     m->drawn = false;

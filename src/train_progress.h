@@ -14,14 +14,14 @@ typedef struct {
     double fraction;     /* of the whole run, 0..1 (epochs or time, whichever ends first) */
     double eta_s;        /* seconds left; NAN when unknown */
     double elapsed_s;
-    double train_loss;   /* running mean of this epoch; NAN before the first batch */
-    double valid_loss;   /* NAN before the first validation */
-    double throughput;   /* time steps × windows per second, recent */
+    double train_loss; /* running mean of this epoch; NAN before the first batch */
+    double valid_loss; /* NAN before the first validation */
+    double throughput; /* time steps × windows per second, recent */
 } AcdTrainStatus;
 
 typedef struct {
     FILE *out;
-    bool bar;   /* redraw one line with \r */
+    bool bar; /* redraw one line with \r */
     bool quiet;
     double last_draw_s;
     double line_every_s;
@@ -36,7 +36,8 @@ void acd_train_meter_init(AcdTrainMeter *m, FILE *out, AcdTrainProgress mode);
 void acd_train_meter_update(AcdTrainMeter *m, const AcdTrainStatus *st, bool force);
 
 /* A message on its own line, clearing the bar first. */
-void acd_train_meter_say(AcdTrainMeter *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void acd_train_meter_say(AcdTrainMeter *m, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* End the bar's line. */
 void acd_train_meter_finish(AcdTrainMeter *m);

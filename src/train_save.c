@@ -1,4 +1,5 @@
-/* Writing the trainer's weights through the model module, so the file is exactly what the loader reads. */
+/* Writing the trainer's weights through the model module, so the file is exactly what the loader
+ * reads. */
 #include "train_save.h"
 
 #include <string.h>
@@ -14,9 +15,10 @@ AcdStatus acd_train_net_to_tensors(const AcdTrainNet *net, const AcdModelConfig 
     const AcdModelConfig *c = acd_model_tensors_config(t);
     if (c->n_in != net->shape.n_in || c->n_out != net->shape.n_out) {
         acd_model_tensors_free(t);
-        return acd_error_set(err, ACD_ERR_INVALID, "model config (n_in %d, n_out %d) does not "
-                             "match the network (%d, %d)", c->n_in, c->n_out, net->shape.n_in,
-                             net->shape.n_out);
+        return acd_error_set(err, ACD_ERR_INVALID,
+                             "model config (n_in %d, n_out %d) does not "
+                             "match the network (%d, %d)",
+                             c->n_in, c->n_out, net->shape.n_in, net->shape.n_out);
     }
     size_t want = acd_model_tensor_count(c);
     if (want != (size_t)net->n_tensors) {
@@ -30,8 +32,10 @@ AcdStatus acd_train_net_to_tensors(const AcdTrainNet *net, const AcdModelConfig 
         float *dst = acd_model_tensors_find(t, nt->name, &n);
         if (!dst || n != have) {
             acd_model_tensors_free(t);
-            return acd_error_set(err, ACD_ERR_INVALID, "tensor %s: %zu values in the model, %zu "
-                                 "in the network", nt->name, n, have);
+            return acd_error_set(err, ACD_ERR_INVALID,
+                                 "tensor %s: %zu values in the model, %zu "
+                                 "in the network",
+                                 nt->name, n, have);
         }
         memcpy(dst, net->params + nt->offset, n * sizeof(float));
     }

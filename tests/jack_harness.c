@@ -8,17 +8,55 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "jack_probe.h"
 #include "testutil.h"
 
+/* Everything we started, so that a failed assertion (which ends the test
+ * process at once) does not leave servers behind. */
+static pid_t spawned[64];
+
+static void kill_spawned(void)
+{
+    for (int i = 0; i < 64; i++) {
+        if (spawned[i] > 0) {
+            kill(spawned[i], SIGKILL);
+            waitpid(spawned[i], NULL, 0);
+            spawned[i] = 0;
+        }
+    }
+}
+
+static void forget(pid_t pid)
+{
+    for (int i = 0; i < 64; i++)
+        if (spawned[i] == pid)
+            spawned[i] = 0;
+}
+
 static pid_t spawn(const char *const *argv, const char *log)
 {
+    static bool registered;
+    if (!registered) {
+        atexit(kill_spawned);
+        registered = true;
+    }
     pid_t pid = fork();
+    if (pid > 0) {
+        for (int i = 0; i < 64; i++) {
+            if (spawned[i] == 0) {
+                spawned[i] = pid;
+                break;
+            }
+        }
+    }
     if (pid != 0)
         return pid;
+    /* And if the test process is killed (a timeout), take them with it. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
         dup2(fd, 1);
@@ -88,6 +126,7 @@ void acd_test_jackd_stop(AcdTestServer *s, int sig)
     int status;
     while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
         ;
+    forget(s->pid);
     s->pid = 0;
 }
 
@@ -124,6 +163,7 @@ int acd_test_accompd_stop(AcdTestDaemon *d, int sig)
     int status = 0;
     while (waitpid(d->pid, &status, 0) < 0 && errno == EINTR)
         ;
+    forget(d->pid);
     d->pid = 0;
     if (WIFSIGNALED(status))
         return 128 + WTERMSIG(status);

@@ -521,6 +521,35 @@ START_TEST(diff_offs_then_ons)
 }
 END_TEST
 
+/* The decisions, bit for bit, as committed: a change in the arithmetic
+ * (libm, FMA contraction, a reordered draw) shows here on any machine. The
+ * logits come from integers and one correctly rounded division, so the
+ * test's own arithmetic cannot differ between machines either. */
+START_TEST(golden_stream)
+{
+    AcdSamplerConfig c;
+    acd_sampler_config_default(&c, NP, 24, ACD_SAMPLER_ROLL_ONSET_HOLD);
+    c.temperature = 0.7f;
+    c.thresh_onset = 0.3f;
+    c.seed = 2718;
+    AcdSampler *s = make(&c);
+    AcdRng lr;
+    acd_rng_seed(&lr, 5);
+    float z[2 * NP];
+    AcdNoteFrame f;
+    uint64_t h = UINT64_C(1469598103934665603); /* FNV-1a */
+    for (int t = 0; t < 50000; t++) {
+        for (int i = 0; i < 2 * NP; i++)
+            z[i] = (float)((int)(acd_rng_next_u64(&lr) % 8001) - 5000) / 1000.0f;
+        acd_sampler_step(s, z, &f, NULL);
+        for (int p = 0; p < NP; p++)
+            h = (h ^ (uint64_t)(f.onset[p] | f.hold[p] << 1)) * UINT64_C(1099511628211);
+    }
+    acd_sampler_free(s);
+    ck_assert_uint_eq(h, UINT64_C(0x1718a396933831e8));
+}
+END_TEST
+
 /* Replaying the sampler's own frames through diff gives a well-formed MIDI
  * stream: no note-on for a sounding note, no note-off for a silent one. */
 START_TEST(diff_stream_is_balanced)
@@ -564,6 +593,7 @@ int main(void)
     tcase_add_test(tc, min_and_max_length);
     tcase_add_test(tc, cap_keeps_the_most_probable);
     tcase_add_test(tc, onoff_roll_and_hysteresis);
+    tcase_add_test(tc, golden_stream);
     tcase_add_test(tc, diff_offs_then_ons);
     tcase_add_test(tc, diff_stream_is_balanced);
     suite_add_tcase(s, tc);

@@ -1,4 +1,5 @@
-/* Tests of the trainer: gradients against finite differences, determinism, learning a tiny problem. */
+/* Tests of the trainer: gradients against finite differences, determinism, learning a tiny problem.
+ */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
@@ -30,7 +31,8 @@ static void tiny_make(Tiny *p, uint64_t seed)
     AcdRng rng;
     acd_rng_seed(&rng, seed);
     for (int i = 0; i < B * T * N_IN; i++)
-        p->x[i] = (float)acd_rng_next_unit(&rng) < 0.4f ? 1.0f : (float)acd_rng_next_unit(&rng) * 0.5f;
+        p->x[i] =
+            (float)acd_rng_next_unit(&rng) < 0.4f ? 1.0f : (float)acd_rng_next_unit(&rng) * 0.5f;
     for (int i = 0; i < B * T * N_OUT; i++)
         p->y[i] = (float)acd_rng_next_unit(&rng) < 0.35f ? 1.0f : 0.0f;
     /* teacher forcing: y_{t-1}; at t = 0 the step before the window */
@@ -48,9 +50,12 @@ static void tiny_make(Tiny *p, uint64_t seed)
     p->batch = (AcdTrainBatch){T, B, p->x, p->y, p->y_prev, p->mask};
 }
 
-static const AcdTrainShape tiny_shape = {
-    .n_in = N_IN, .n_out = N_OUT, .enc_hidden = 3, .enc_layers = 2, .dec_hidden = 4,
-    .dec_layers = 2};
+static const AcdTrainShape tiny_shape = {.n_in = N_IN,
+                                         .n_out = N_OUT,
+                                         .enc_hidden = 3,
+                                         .enc_layers = 2,
+                                         .dec_hidden = 4,
+                                         .dec_layers = 2};
 
 static AcdTrainNet *tiny_net(uint64_t seed)
 {
@@ -230,8 +235,8 @@ START_TEST(trainer_forward_equals_inference)
     cfg.hop = 6;
     ck_assert_int_eq(acd_model_config_check(&cfg, NULL), ACD_OK);
     const int Tw = cfg.window, Bw = 3, n_in = cfg.n_in, n_out = cfg.n_out;
-    AcdTrainShape shape = {n_in, n_out, cfg.enc_hidden, cfg.enc_layers, cfg.dec_hidden,
-                           cfg.dec_layers};
+    AcdTrainShape shape = {n_in,           n_out,          cfg.enc_hidden,
+                           cfg.enc_layers, cfg.dec_hidden, cfg.dec_layers};
     AcdTrainNet *net = NULL;
     ck_assert_int_eq(acd_train_net_new(&shape, &net, NULL), ACD_OK);
     AcdRng rng;

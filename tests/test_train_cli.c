@@ -1,4 +1,5 @@
-/* End-to-end tests of accomp train on the committed fixtures: learning, the model file, resume, errors, PyTorch. */
+/* End-to-end tests of accomp train on the committed fixtures: learning, the model file, resume,
+ * errors, PyTorch. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -260,8 +261,7 @@ START_TEST(pytorch_reference_matches)
     fclose(f);
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' run '%s' '%s' '%s' '%s'",
-             acd_test_src("tools/accomp_ref.py"), o.out, tmp("x.f32"), tmp("y.f32"),
-             tmp("z.f32"));
+             acd_test_src("tools/accomp_ref.py"), o.out, tmp("x.f32"), tmp("y.f32"), tmp("z.f32"));
     ck_assert_int_eq(system(cmd), 0);
     size_t n;
     float *zr = (float *)slurp(tmp("z.f32"), &n);

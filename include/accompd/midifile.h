@@ -24,7 +24,7 @@ typedef struct {
     uint64_t tick;
     uint8_t status; /* 0x80..0xEF: kind in the high nibble, channel in the low */
     uint8_t data1;
-    uint8_t data2;  /* 0 for program change and channel pressure */
+    uint8_t data2; /* 0 for program change and channel pressure */
 } AcdMidiEvent;
 
 /* Tempo change (meta 0x51). */
@@ -48,24 +48,24 @@ typedef struct {
 } AcdKeySig;
 
 typedef struct {
-    char *name;            /* track name (meta 0x03), NUL-terminated; "" if none */
-    AcdMidiEvent *events;  /* channel voice messages in file order (ticks non-decreasing) */
+    char *name;           /* track name (meta 0x03), NUL-terminated; "" if none */
+    AcdMidiEvent *events; /* channel voice messages in file order (ticks non-decreasing) */
     size_t n_events;
-    uint64_t end_tick;     /* tick of End of Track, or of the last event */
+    uint64_t end_tick; /* tick of End of Track, or of the last event */
 } AcdMidiTrack;
 
 /* A parsed file. Tempo, time and key signatures from every track are merged
  * into the global lists, sorted by tick (stable: later tracks after earlier
  * ones at the same tick). */
 typedef struct {
-    char *path;            /* as given to the reader; NULL for files built in memory */
-    int format;            /* 0 or 1 */
-    int ticks_per_beat;    /* > 0; SMPTE division is refused */
+    char *path;         /* as given to the reader; NULL for files built in memory */
+    int format;         /* 0 or 1 */
+    int ticks_per_beat; /* > 0; SMPTE division is refused */
     AcdMidiTrack *tracks;
     size_t n_tracks;
-    AcdTempo *tempos;      /* may be empty: 120 BPM until the first tempo event */
+    AcdTempo *tempos; /* may be empty: 120 BPM until the first tempo event */
     size_t n_tempos;
-    AcdTimeSig *timesigs;  /* may be empty: 4/4 */
+    AcdTimeSig *timesigs; /* may be empty: 4/4 */
     size_t n_timesigs;
     AcdKeySig *keysigs;
     size_t n_keysigs;
@@ -77,8 +77,8 @@ AcdStatus acd_midifile_read(const char *path, AcdMidiFile **out, AcdError *err);
 
 /* Parse len bytes (the fuzz target's entry point). name is used in messages
  * and stored as path. Not RT-safe. */
-AcdStatus acd_midifile_parse(const uint8_t *buf, size_t len, const char *name,
-                             AcdMidiFile **out, AcdError *err);
+AcdStatus acd_midifile_parse(const uint8_t *buf, size_t len, const char *name, AcdMidiFile **out,
+                             AcdError *err);
 
 /* Write mf as format 1: a first track with the tempo map, time and key
  * signatures, then one track per mf->tracks (name and events). A format-0
@@ -90,8 +90,7 @@ AcdStatus acd_midifile_parse(const uint8_t *buf, size_t len, const char *name,
 AcdStatus acd_midifile_write(const AcdMidiFile *mf, const char *path, AcdError *err);
 
 /* Serialise to memory (what acd_midifile_write writes). *buf is malloc'd. */
-AcdStatus acd_midifile_serialize(const AcdMidiFile *mf, uint8_t **buf, size_t *len,
-                                 AcdError *err);
+AcdStatus acd_midifile_serialize(const AcdMidiFile *mf, uint8_t **buf, size_t *len, AcdError *err);
 
 /* An empty format-1 file to build in memory. NULL on allocation failure. */
 AcdMidiFile *acd_midifile_new(int ticks_per_beat);
@@ -124,8 +123,7 @@ typedef struct {
 
 /* The notes of one track, sorted by start tick then pitch. *notes is
  * malloc'd (NULL when *n is 0) and owned by the caller. */
-AcdStatus acd_midifile_track_notes(const AcdMidiFile *mf, size_t track, AcdNote **notes,
-                                   size_t *n);
+AcdStatus acd_midifile_track_notes(const AcdMidiFile *mf, size_t track, AcdNote **notes, size_t *n);
 
 /* Tempo map: seconds at a tick, and the tick at a time in seconds (inverse,
  * rounded to the nearest tick). */

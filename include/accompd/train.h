@@ -1,4 +1,5 @@
-/* accomp train: training the encoder-decoder on a song collection, with checkpoints and loss curves. */
+/* accomp train: training the encoder-decoder on a song collection, with checkpoints and loss
+ * curves. */
 #ifndef ACCOMPD_TRAIN_H
 #define ACCOMPD_TRAIN_H
 
@@ -31,15 +32,15 @@ typedef struct {
     AcdCollection collection;
     const char *out;        /* the model file (safetensors) */
     const char *checkpoint; /* NULL: out + ".ckpt" */
-    const char *curves;     /* prefix of the .csv and .svg curves; NULL: out without ".safetensors" */
-    int train_hop;          /* steps between training windows */
+    const char *curves; /* prefix of the .csv and .svg curves; NULL: out without ".safetensors" */
+    int train_hop;      /* steps between training windows */
     int batch;
-    int epochs;             /* passes over the training windows */
-    double max_minutes;     /* stop (with a checkpoint) after this long; 0: no limit */
+    int epochs;         /* passes over the training windows */
+    double max_minutes; /* stop (with a checkpoint) after this long; 0: no limit */
     float lr;
-    float clip;             /* max global gradient norm; 0: off */
-    float pos_weight;       /* weight of positive targets; 1: plain BCE */
-    int transpose;          /* augmentation: uniform shift in [-transpose, transpose] */
+    float clip;       /* max global gradient norm; 0: off */
+    float pos_weight; /* weight of positive targets; 1: plain BCE */
+    int transpose;    /* augmentation: uniform shift in [-transpose, transpose] */
     uint64_t seed;
     int threads;
     double checkpoint_minutes; /* between checkpoints; 0: only at the end and on SIGINT */
@@ -53,13 +54,13 @@ void acd_train_options_default(AcdTrainOptions *opt);
 
 /* What a run achieved. */
 typedef struct {
-    long steps;            /* Adam updates done (over the whole run, resumes included) */
-    int epochs_done;       /* whole epochs */
-    double train_loss;     /* mean over the last epoch (or the part of it run) */
-    double valid_loss;     /* at the last validation; NAN when there was none */
+    long steps;              /* Adam updates done (over the whole run, resumes included) */
+    int epochs_done;         /* whole epochs */
+    double train_loss;       /* mean over the last epoch (or the part of it run) */
+    double valid_loss;       /* at the last validation; NAN when there was none */
     double first_valid_loss; /* at the first validation of the run, before any update when
                                 starting fresh */
-    bool interrupted;      /* stopped by *stop or stop_after_steps; a checkpoint was saved */
+    bool interrupted;        /* stopped by *stop or stop_after_steps; a checkpoint was saved */
 } AcdTrainResult;
 
 /* Train. *stop (may be NULL) is polled between updates: a SIGINT handler

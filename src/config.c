@@ -244,6 +244,9 @@ static AcdStatus load_text(AcdConfig *cfg, AcdOptions *o, const char *text, size
     if (bad_line)
         return acd_error_set(err, ACD_ERR_FORMAT, "%s:%u: %s", name, bad_line, what);
 
+    if ((bad_line = acd_config_unterminated(text)) != 0)
+        return acd_error_set(err, ACD_ERR_FORMAT, "%s:%u: unterminated string", name, bad_line);
+
     free(cfg->path);
     if (!(cfg->path = strdup(name)))
         return acd_error_set(err, ACD_ERR_NOMEM, "%s: out of memory", name);

@@ -64,4 +64,9 @@ bool acd_config_parse_int(const char *lit, int64_t *value, bool *overflow);
  * if none; *what says which. */
 unsigned acd_config_forbidden(const char *text, size_t len, const char **what);
 
+/* Line of a string literal left open at the end of text, 0 if none:
+ * libconfig says "syntax error" on the last line; this names the line
+ * where the string starts. */
+unsigned acd_config_unterminated(const char *text);
+
 #endif

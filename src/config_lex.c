@@ -162,3 +162,30 @@ unsigned acd_config_forbidden(const char *text, size_t len, const char **what)
     }
     return 0;
 }
+
+static unsigned line_at(const char *text, const char *p)
+{
+    unsigned line = 1;
+    for (; text < p; text++)
+        line += *text == '\n';
+    return line;
+}
+
+unsigned acd_config_unterminated(const char *text)
+{
+    const char *p = text;
+    while (*(p = skip_space(p))) {
+        if (*p != '"') {
+            p++;
+            continue;
+        }
+        const char *open = p;
+        for (p++; *p && *p != '"'; p++)
+            if (*p == '\\' && p[1])
+                p++;
+        if (!*p)
+            return line_at(text, open);
+        p++;
+    }
+    return 0;
+}

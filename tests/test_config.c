@@ -129,6 +129,10 @@ START_TEST(syntax_errors)
     ck_assert_str_eq(fails("tempo = 100;\ntempo = 101;\n"), "t.conf:2: duplicate setting name");
     ck_assert_str_eq(fails("tempo = 100;\n@include \"/etc/hostname\"\n"),
                      "t.conf:2: @include is not supported");
+    ck_assert_str_eq(fails("tempo = 100;\nname = \"x;\n\n"), "t.conf:2: unterminated string");
+    ck_assert_str_eq(fails("name = \"a\\\""), "t.conf:1: unterminated string");
+    ck_assert_str_eq(fails("# \"\nname = \"#\"; /* \" */ tempo = \"x"),
+                     "t.conf:2: unterminated string");
 }
 END_TEST
 

@@ -14,6 +14,8 @@ static const Command commands[] = {
     {"info", acd_cmd_info, "describe MIDI files: tempo, meter, tracks and their roles"},
     {"train", acd_cmd_train, "train a model on a song collection (checkpoints, resume, curves)"},
     {"bench-train", acd_cmd_bench_train, "training throughput (time steps x batch per second)"},
+    {"render", acd_cmd_render, "accompany a MIDI file's melody offline (MIDI, piano-roll SVG, WAV)"},
+    {"eval", acd_cmd_eval, "score models and baselines against the human accompaniment"},
     {"bench", acd_cmd_bench, "time one step of model and sampler; FLOPs, bytes, roofline"},
 };
 

@@ -71,9 +71,9 @@ static const char *const counter_names[14] = {
 static void snapshot(const AcdJackCounters *c, Snapshot *s)
 {
     const atomic_uint_least64_t *src[14] = {
-        &c->cycles,   &c->in_events,  &c->in_dropped,   &c->in_ignored, &c->thru_dropped,
-        &c->out_events, &c->out_late, &c->late_steps,   &c->out_deferred, &c->xruns,
-        &c->out_dropped, &c->steps,   &c->wakes,        &c->release_dropped,
+        &c->cycles,      &c->in_events, &c->in_dropped, &c->in_ignored,      &c->thru_dropped,
+        &c->out_events,  &c->out_late,  &c->late_steps, &c->out_deferred,    &c->xruns,
+        &c->out_dropped, &c->steps,     &c->wakes,      &c->release_dropped,
     };
     for (int i = 0; i < 14; i++)
         s->v[i] = atomic_load_explicit(src[i], memory_order_relaxed);
@@ -138,9 +138,8 @@ static bool open_with_backoff(AcdJack *j, bool first)
         AcdError err = {0};
         if (acd_jack_open(j, &err) == ACD_OK) {
             say(LOG_INFO, "ready: client %s, ports %s %s%s%s, output delay %lld frames",
-                j->cfg.client_name, ACD_JACK_PORT_IN, ACD_JACK_PORT_OUT,
-                j->cfg.thru ? " " : "", j->cfg.thru ? ACD_JACK_PORT_THRU : "",
-                (long long)acd_jack_out_delay(j));
+                j->cfg.client_name, ACD_JACK_PORT_IN, ACD_JACK_PORT_OUT, j->cfg.thru ? " " : "",
+                j->cfg.thru ? ACD_JACK_PORT_THRU : "", (long long)acd_jack_out_delay(j));
             return true;
         }
         if (!said || verbosity > 0)

@@ -1,4 +1,5 @@
-/* accompd's settings and their command-line flags, in one place so that the config file can join. */
+/* accompd's settings and their command-line flags, in one place so that the config file can join.
+ */
 #include "accompd_options.h"
 
 #include <errno.h>
@@ -131,8 +132,8 @@ static AcdStatus parse_long(const char *flag, const char *s, long lo, long hi, l
     errno = 0;
     long v = strtol(s, &end, 10);
     if (errno || end == s || *end || v < lo || v > hi)
-        return acd_error_set(err, ACD_ERR_RANGE, "--%s %s: expected an integer in [%ld, %ld]",
-                             flag, s, lo, hi);
+        return acd_error_set(err, ACD_ERR_RANGE, "--%s %s: expected an integer in [%ld, %ld]", flag,
+                             s, lo, hi);
     *out = v;
     return ACD_OK;
 }
@@ -170,15 +171,33 @@ AcdStatus acd_options_parse(AcdOptions *o, int argc, char **argv, AcdError *err)
     while (st == ACD_OK && (c = getopt_long(argc, argv, ":vh", long_opts, &idx)) != -1) {
         const char *name = c >= 256 ? long_opts[idx].name : "";
         switch (c) {
-        case OPT_MODEL: o->model_path = optarg; break;
-        case OPT_NAME: o->client_name = optarg; break;
-        case OPT_SERVER: o->server_name = optarg; break;
-        case OPT_CONNECT_IN: st = add_pattern(o->connect_in, name, optarg, err); break;
-        case OPT_CONNECT_OUT: st = add_pattern(o->connect_out, name, optarg, err); break;
-        case OPT_CONNECT_THRU: st = add_pattern(o->connect_thru, name, optarg, err); break;
-        case OPT_TEMPO: st = parse_double(name, optarg, 20, 400, &o->tempo_bpm, err); break;
-        case OPT_GRACE_MS: st = parse_double(name, optarg, 0, 100, &o->grace_ms, err); break;
-        case OPT_TEMPERATURE: st = parse_double(name, optarg, 0, 10, &o->temperature, err); break;
+        case OPT_MODEL:
+            o->model_path = optarg;
+            break;
+        case OPT_NAME:
+            o->client_name = optarg;
+            break;
+        case OPT_SERVER:
+            o->server_name = optarg;
+            break;
+        case OPT_CONNECT_IN:
+            st = add_pattern(o->connect_in, name, optarg, err);
+            break;
+        case OPT_CONNECT_OUT:
+            st = add_pattern(o->connect_out, name, optarg, err);
+            break;
+        case OPT_CONNECT_THRU:
+            st = add_pattern(o->connect_thru, name, optarg, err);
+            break;
+        case OPT_TEMPO:
+            st = parse_double(name, optarg, 20, 400, &o->tempo_bpm, err);
+            break;
+        case OPT_GRACE_MS:
+            st = parse_double(name, optarg, 0, 100, &o->grace_ms, err);
+            break;
+        case OPT_TEMPERATURE:
+            st = parse_double(name, optarg, 0, 10, &o->temperature, err);
+            break;
         case OPT_STEPS_PER_BEAT:
             if ((st = parse_long(name, optarg, 1, 48, &v, err)) == ACD_OK)
                 o->steps_per_beat = (int)v;
@@ -211,20 +230,32 @@ AcdStatus acd_options_parse(AcdOptions *o, int argc, char **argv, AcdError *err)
             if ((st = parse_long(name, optarg, 0, 1000, &v, err)) == ACD_OK)
                 o->stop_after_bars = (int)v;
             break;
-        case OPT_THRU: o->thru = true; break;
+        case OPT_THRU:
+            o->thru = true;
+            break;
         case OPT_PANIC_CC:
             if ((st = parse_long(name, optarg, 0, 127, &v, err)) == ACD_OK)
                 o->panic_cc = (int)v;
             break;
-        case OPT_IN_RING: st = ring_size(name, optarg, &o->in_ring, err); break;
-        case OPT_OUT_RING: st = ring_size(name, optarg, &o->out_ring, err); break;
+        case OPT_IN_RING:
+            st = ring_size(name, optarg, &o->in_ring, err);
+            break;
+        case OPT_OUT_RING:
+            st = ring_size(name, optarg, &o->out_ring, err);
+            break;
         case OPT_IN_RESERVE:
             if ((st = parse_long(name, optarg, 0, 1L << 19, &v, err)) == ACD_OK)
                 o->in_reserve = (size_t)v;
             break;
-        case 'v': o->verbose++; break;
-        case 'h': o->help = true; break;
-        case OPT_VERSION: o->version = true; break;
+        case 'v':
+            o->verbose++;
+            break;
+        case 'h':
+            o->help = true;
+            break;
+        case OPT_VERSION:
+            o->version = true;
+            break;
         case ':':
             st = acd_error_set(err, ACD_ERR_INVALID, "%s needs a value", argv[optind - 1]);
             break;

@@ -1,4 +1,5 @@
-/* accompd's settings and their command-line flags, in one place so that the config file can join. */
+/* accompd's settings and their command-line flags, in one place so that the config file can join.
+ */
 #ifndef ACCOMPD_OPTIONS_H
 #define ACCOMPD_OPTIONS_H
 
@@ -12,29 +13,29 @@
 #define ACD_OPTIONS_MAX_PATTERNS 8
 
 typedef struct {
-    const char *model_path;  /* --model */
-    const char *client_name; /* --name */
-    const char *server_name; /* --server; NULL: $JACK_DEFAULT_SERVER */
-    const char *connect_in[ACD_OPTIONS_MAX_PATTERNS + 1];   /* --connect-in, NULL-terminated */
+    const char *model_path;                               /* --model */
+    const char *client_name;                              /* --name */
+    const char *server_name;                              /* --server; NULL: $JACK_DEFAULT_SERVER */
+    const char *connect_in[ACD_OPTIONS_MAX_PATTERNS + 1]; /* --connect-in, NULL-terminated */
     const char *connect_out[ACD_OPTIONS_MAX_PATTERNS + 1];  /* --connect-out */
     const char *connect_thru[ACD_OPTIONS_MAX_PATTERNS + 1]; /* --connect-thru */
-    double tempo_bpm;        /* --tempo */
-    int steps_per_beat;      /* --steps-per-beat; 0: the model's */
-    int beats_per_bar;       /* --beats-per-bar */
-    double grace_ms;         /* --grace-ms */
-    uint64_t seed;           /* --seed */
-    double temperature;      /* --temperature; < 0: the sampler's default */
-    int max_poly;            /* --max-poly; < 0: the sampler's default */
-    int channel;             /* --channel, 1..16 */
-    int velocity;            /* --velocity */
-    int count_in_steps;      /* --count-in */
-    int stop_after_bars;     /* --stop-bars */
-    bool thru;               /* --thru */
-    int panic_cc;            /* --panic-cc; -1: none */
-    size_t in_ring;          /* --in-ring */
-    size_t out_ring;         /* --out-ring */
-    size_t in_reserve;       /* --in-reserve */
-    int verbose;             /* -v, repeatable */
+    double tempo_bpm;                                       /* --tempo */
+    int steps_per_beat;                                     /* --steps-per-beat; 0: the model's */
+    int beats_per_bar;                                      /* --beats-per-bar */
+    double grace_ms;                                        /* --grace-ms */
+    uint64_t seed;                                          /* --seed */
+    double temperature;  /* --temperature; < 0: the sampler's default */
+    int max_poly;        /* --max-poly; < 0: the sampler's default */
+    int channel;         /* --channel, 1..16 */
+    int velocity;        /* --velocity */
+    int count_in_steps;  /* --count-in */
+    int stop_after_bars; /* --stop-bars */
+    bool thru;           /* --thru */
+    int panic_cc;        /* --panic-cc; -1: none */
+    size_t in_ring;      /* --in-ring */
+    size_t out_ring;     /* --out-ring */
+    size_t in_reserve;   /* --in-reserve */
+    int verbose;         /* -v, repeatable */
     bool help;
     bool version;
 } AcdOptions;

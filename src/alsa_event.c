@@ -55,7 +55,8 @@ AcdStatus acd_alsa_event_from_seq(const snd_seq_event_t *sev, int64_t time, AcdE
         out->len = 1;
         return ACD_OK;
     }
-    default: return ACD_ERR_UNSUPPORTED;
+    default:
+        return ACD_ERR_UNSUPPORTED;
     }
 }
 
@@ -68,11 +69,20 @@ AcdStatus acd_alsa_event_to_seq(const AcdEvent *ev, snd_seq_event_t *sev)
         if (ev->len != 1)
             return ACD_ERR_FORMAT;
         switch (status) {
-        case ACD_MIDI_CLOCK: sev->type = SND_SEQ_EVENT_CLOCK; return ACD_OK;
-        case ACD_MIDI_START: sev->type = SND_SEQ_EVENT_START; return ACD_OK;
-        case ACD_MIDI_CONTINUE: sev->type = SND_SEQ_EVENT_CONTINUE; return ACD_OK;
-        case ACD_MIDI_STOP: sev->type = SND_SEQ_EVENT_STOP; return ACD_OK;
-        default: return ACD_ERR_UNSUPPORTED;
+        case ACD_MIDI_CLOCK:
+            sev->type = SND_SEQ_EVENT_CLOCK;
+            return ACD_OK;
+        case ACD_MIDI_START:
+            sev->type = SND_SEQ_EVENT_START;
+            return ACD_OK;
+        case ACD_MIDI_CONTINUE:
+            sev->type = SND_SEQ_EVENT_CONTINUE;
+            return ACD_OK;
+        case ACD_MIDI_STOP:
+            sev->type = SND_SEQ_EVENT_STOP;
+            return ACD_OK;
+        default:
+            return ACD_ERR_UNSUPPORTED;
         }
     }
     unsigned kind = status & 0xF0u;

@@ -81,8 +81,8 @@ AcdStatus acd_alsa_seq_open(AcdAlsaSeq *s, const char *name, AcdError *err)
         st = backend_error(err, "queue", s->queue);
         goto fail;
     }
-    s->in_port = make_port(s, "melody_in", SND_SEQ_PORT_CAP_WRITE | SND_SEQ_PORT_CAP_SUBS_WRITE,
-                           s->queue);
+    s->in_port =
+        make_port(s, "melody_in", SND_SEQ_PORT_CAP_WRITE | SND_SEQ_PORT_CAP_SUBS_WRITE, s->queue);
     if (s->in_port < 0) {
         st = backend_error(err, "port melody_in", s->in_port);
         goto fail;

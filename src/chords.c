@@ -1,4 +1,5 @@
-/* Chords as pitch-class sets: Harte-style label parsing, chord_midi.txt files, template matching. */
+/* Chords as pitch-class sets: Harte-style label parsing, chord_midi.txt files, template matching.
+ */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -57,11 +58,10 @@ static const struct {
     const char *name;
     unsigned pcs;
 } shorthands[] = {
-    {"maj", 0x091},     {"min", 0x089},     {"dim", 0x049},     {"aug", 0x111},
-    {"maj7", 0x891},    {"min7", 0x489},    {"7", 0x491},       {"dim7", 0x249},
-    {"hdim7", 0x449},   {"minmaj7", 0x889}, {"maj6", 0x291},    {"min6", 0x289},
-    {"9", 0x495},       {"maj9", 0x895},    {"min9", 0x48D},    {"sus2", 0x085},
-    {"sus4", 0x0A1},    {"11", 0x4B5},      {"13", 0x6B5},      {"5", 0x081},
+    {"maj", 0x091},  {"min", 0x089},  {"dim", 0x049},  {"aug", 0x111},   {"maj7", 0x891},
+    {"min7", 0x489}, {"7", 0x491},    {"dim7", 0x249}, {"hdim7", 0x449}, {"minmaj7", 0x889},
+    {"maj6", 0x291}, {"min6", 0x289}, {"9", 0x495},    {"maj9", 0x895},  {"min9", 0x48D},
+    {"sus2", 0x085}, {"sus4", 0x0A1}, {"11", 0x4B5},   {"13", 0x6B5},    {"5", 0x081},
     {"1", 0x001},
 };
 
@@ -194,8 +194,7 @@ AcdChord acd_chord_infer(const double w[12], int bass_pc)
             int on_bass = r == bass_pc;
             /* Candidates come in quality then root order, so an equal score
              * replaces the best only when it puts the root on the bass. */
-            if (score > best_score + 1e-9 ||
-                (score > best_score - 1e-9 && on_bass && !best_bass)) {
+            if (score > best_score + 1e-9 || (score > best_score - 1e-9 && on_bass && !best_bass)) {
                 best_score = score;
                 best_bass = on_bass;
                 best.root = r;

@@ -8,5 +8,7 @@ int acd_cmd_info(int argc, char **argv);
 int acd_cmd_train(int argc, char **argv);
 int acd_cmd_bench_train(int argc, char **argv);
 int acd_cmd_bench(int argc, char **argv);
+int acd_cmd_render(int argc, char **argv);
+int acd_cmd_eval(int argc, char **argv);
 
 #endif

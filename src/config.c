@@ -63,27 +63,35 @@ typedef struct {
 static const char *type_name(int type)
 {
     switch (type) {
-    case CONFIG_TYPE_GROUP: return "a group";
+    case CONFIG_TYPE_GROUP:
+        return "a group";
     case CONFIG_TYPE_INT:
-    case CONFIG_TYPE_INT64: return "an integer";
-    case CONFIG_TYPE_FLOAT: return "a float";
-    case CONFIG_TYPE_STRING: return "a string";
-    case CONFIG_TYPE_BOOL: return "a boolean";
-    case CONFIG_TYPE_ARRAY: return "an array";
-    case CONFIG_TYPE_LIST: return "a list";
-    default: return "nothing";
+    case CONFIG_TYPE_INT64:
+        return "an integer";
+    case CONFIG_TYPE_FLOAT:
+        return "a float";
+    case CONFIG_TYPE_STRING:
+        return "a string";
+    case CONFIG_TYPE_BOOL:
+        return "a boolean";
+    case CONFIG_TYPE_ARRAY:
+        return "an array";
+    case CONFIG_TYPE_LIST:
+        return "a list";
+    default:
+        return "nothing";
     }
 }
 
 static AcdStatus wrong_type(const Where *w, const Key *k, const char *expected, int type)
 {
-    return acd_error_set(w->err, ACD_ERR_FORMAT, "%s:%u: %s: expected %s, not %s", w->name,
-                         w->line, k->name, expected, type_name(type));
+    return acd_error_set(w->err, ACD_ERR_FORMAT, "%s:%u: %s: expected %s, not %s", w->name, w->line,
+                         k->name, expected, type_name(type));
 }
 
 static AcdStatus out_of_range(const Where *w, const Key *k, const char *lit)
 {
-    const char *what = k->kind == KEY_DOUBLE       ? "a number"
+    const char *what = k->kind == KEY_DOUBLE        ? "a number"
                        : (k->attrs & KEY_POW2) != 0 ? "a power of two"
                                                     : "an integer";
     /* %.0f: integer ranges print whole ("2147483647", not "2.14748e+09"). */
@@ -114,8 +122,8 @@ static AcdStatus exact_int(const Where *w, const Key *k, const config_setting_t 
     return overflow ? out_of_range(w, k, lit) : ACD_OK;
 }
 
-static AcdStatus set_string(AcdConfig *cfg, const Where *w, const Key *k,
-                            const config_setting_t *s, void *field)
+static AcdStatus set_string(AcdConfig *cfg, const Where *w, const Key *k, const config_setting_t *s,
+                            void *field)
 {
     int type = config_setting_type(s);
     if (type != CONFIG_TYPE_STRING)
@@ -197,10 +205,17 @@ static AcdStatus set_integer(const Where *w, const Key *k, const config_setting_
         return out_of_range(w, k, lit);
     switch (k->kind) {
     case KEY_INT:
-    case KEY_COUNT: *(int *)field = (int)v; break;
-    case KEY_SIZE: *(size_t *)field = (size_t)v; break;
-    case KEY_U64: *(uint64_t *)field = (uint64_t)v; break;
-    default: break;
+    case KEY_COUNT:
+        *(int *)field = (int)v;
+        break;
+    case KEY_SIZE:
+        *(size_t *)field = (size_t)v;
+        break;
+    case KEY_U64:
+        *(uint64_t *)field = (uint64_t)v;
+        break;
+    default:
+        break;
     }
     return ACD_OK;
 }
@@ -210,15 +225,19 @@ static AcdStatus set_key(AcdConfig *cfg, AcdOptions *o, const Where *w, const Ke
 {
     void *field = acd_config_field(o, k);
     switch (k->kind) {
-    case KEY_STRING: return set_string(cfg, w, k, s, field);
-    case KEY_LIST: return set_list(cfg, w, k, s, field);
-    case KEY_DOUBLE: return set_double(w, k, s, field);
+    case KEY_STRING:
+        return set_string(cfg, w, k, s, field);
+    case KEY_LIST:
+        return set_list(cfg, w, k, s, field);
+    case KEY_DOUBLE:
+        return set_double(w, k, s, field);
     case KEY_BOOL:
         if (config_setting_type(s) != CONFIG_TYPE_BOOL)
             return wrong_type(w, k, "true or false", config_setting_type(s));
         *(bool *)field = config_setting_get_bool(s) != 0;
         return ACD_OK;
-    default: return set_integer(w, k, s, field);
+    default:
+        return set_integer(w, k, s, field);
     }
 }
 
@@ -280,8 +299,8 @@ out:
     return st;
 }
 
-AcdStatus acd_config_load_string(AcdConfig *cfg, AcdOptions *o, const char *text,
-                                 const char *name, AcdError *err)
+AcdStatus acd_config_load_string(AcdConfig *cfg, AcdOptions *o, const char *text, const char *name,
+                                 AcdError *err)
 {
     return load_text(cfg, o, text, strlen(text), name, err);
 }

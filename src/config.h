@@ -37,7 +37,7 @@ typedef struct {
  * must outlive every use of those AcdOptions). Caller-owned storage:
  * acd_config_init / acd_config_cleanup. */
 typedef struct {
-    char *path;                      /* the file loaded (owned); NULL: none */
+    char *path; /* the file loaded (owned); NULL: none */
     AcdOrigin origin[ACD_CONFIG_MAX_KEYS];
     char **strings; /* owned copies of the file's strings */
     size_t n_strings, cap_strings;
@@ -71,8 +71,8 @@ AcdStatus acd_config_find(const char *explicit_path, char *out, size_t cap, AcdE
 AcdStatus acd_config_load_file(AcdConfig *cfg, AcdOptions *o, const char *path, AcdError *err);
 
 /* The same from text, named `name` in messages and provenance. */
-AcdStatus acd_config_load_string(AcdConfig *cfg, AcdOptions *o, const char *text,
-                                 const char *name, AcdError *err);
+AcdStatus acd_config_load_string(AcdConfig *cfg, AcdOptions *o, const char *text, const char *name,
+                                 AcdError *err);
 
 /* Remove --config PATH (also --config=PATH) and --print-config from argv in
  * place, recording them in cfg; argc is updated. Call before

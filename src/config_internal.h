@@ -24,8 +24,8 @@ typedef enum {
 #define KEY_NONEMPTY 2u /* a string that must not be empty */
 
 typedef struct {
-    const char *name;  /* in the file */
-    const char *flag;  /* on the command line, without "--" */
+    const char *name; /* in the file */
+    const char *flag; /* on the command line, without "--" */
     KeyKind kind;
     size_t offset;     /* in AcdOptions */
     double lo, hi;     /* numbers: the range; a default below lo means "unset" */

@@ -11,7 +11,8 @@
 /* The ranges are the flags' (src/accompd_options.c); conf/accompd.conf
  * documents each key, and a test checks it loads to the defaults. */
 const Key acd_config_keys[] = {
-    {"model", "model", KEY_STRING, OFF(model_path), 0, 0, KEY_NONEMPTY, "none: --model is required"},
+    {"model", "model", KEY_STRING, OFF(model_path), 0, 0, KEY_NONEMPTY,
+     "none: --model is required"},
     {"name", "name", KEY_STRING, OFF(client_name), 0, 0, KEY_NONEMPTY, NULL},
     {"server", "server", KEY_STRING, OFF(server_name), 0, 0, KEY_NONEMPTY,
      "$JACK_DEFAULT_SERVER or the default server"},
@@ -83,7 +84,8 @@ bool acd_config_key_equal(const AcdOptions *a, const AcdOptions *b, const Key *k
 {
     const void *fa = acd_config_field_const(a, k), *fb = acd_config_field_const(b, k);
     switch (k->kind) {
-    case KEY_STRING: return same_string(*(const char *const *)fa, *(const char *const *)fb);
+    case KEY_STRING:
+        return same_string(*(const char *const *)fa, *(const char *const *)fb);
     case KEY_LIST: {
         const char *const *la = fa, *const *lb = fb;
         for (int i = 0; i <= ACD_OPTIONS_MAX_PATTERNS; i++)
@@ -91,12 +93,17 @@ bool acd_config_key_equal(const AcdOptions *a, const AcdOptions *b, const Key *k
                 return false;
         return true;
     }
-    case KEY_DOUBLE: return *(const double *)fa == *(const double *)fb;
+    case KEY_DOUBLE:
+        return *(const double *)fa == *(const double *)fb;
     case KEY_INT:
-    case KEY_COUNT: return *(const int *)fa == *(const int *)fb;
-    case KEY_SIZE: return *(const size_t *)fa == *(const size_t *)fb;
-    case KEY_U64: return *(const uint64_t *)fa == *(const uint64_t *)fb;
-    case KEY_BOOL: return *(const bool *)fa == *(const bool *)fb;
+    case KEY_COUNT:
+        return *(const int *)fa == *(const int *)fb;
+    case KEY_SIZE:
+        return *(const size_t *)fa == *(const size_t *)fb;
+    case KEY_U64:
+        return *(const uint64_t *)fa == *(const uint64_t *)fb;
+    case KEY_BOOL:
+        return *(const bool *)fa == *(const bool *)fb;
     }
     return false;
 }
@@ -145,10 +152,14 @@ static bool is_unset(const AcdOptions *o, const Key *k)
 {
     const void *v = acd_config_field_const(o, k);
     switch (k->kind) {
-    case KEY_STRING: return *(const char *const *)v == NULL;
-    case KEY_DOUBLE: return *(const double *)v < k->lo;
-    case KEY_INT: return *(const int *)v < k->lo;
-    default: return false;
+    case KEY_STRING:
+        return *(const char *const *)v == NULL;
+    case KEY_DOUBLE:
+        return *(const double *)v < k->lo;
+    case KEY_INT:
+        return *(const int *)v < k->lo;
+    default:
+        return false;
     }
 }
 
@@ -156,7 +167,9 @@ static void print_value(FILE *f, const AcdOptions *o, const Key *k)
 {
     const void *v = acd_config_field_const(o, k);
     switch (k->kind) {
-    case KEY_STRING: print_string(f, *(const char *const *)v); break;
+    case KEY_STRING:
+        print_string(f, *(const char *const *)v);
+        break;
     case KEY_LIST: {
         const char *const *l = v;
         fputc('[', f);
@@ -167,12 +180,22 @@ static void print_value(FILE *f, const AcdOptions *o, const Key *k)
         fputc(']', f);
         break;
     }
-    case KEY_DOUBLE: print_double(f, *(const double *)v); break;
+    case KEY_DOUBLE:
+        print_double(f, *(const double *)v);
+        break;
     case KEY_INT:
-    case KEY_COUNT: fprintf(f, "%d", *(const int *)v); break;
-    case KEY_SIZE: fprintf(f, "%zu", *(const size_t *)v); break;
-    case KEY_U64: fprintf(f, "%llu", (unsigned long long)*(const uint64_t *)v); break;
-    case KEY_BOOL: fputs(*(const bool *)v ? "true" : "false", f); break;
+    case KEY_COUNT:
+        fprintf(f, "%d", *(const int *)v);
+        break;
+    case KEY_SIZE:
+        fprintf(f, "%zu", *(const size_t *)v);
+        break;
+    case KEY_U64:
+        fprintf(f, "%llu", (unsigned long long)*(const uint64_t *)v);
+        break;
+    case KEY_BOOL:
+        fputs(*(const bool *)v ? "true" : "false", f);
+        break;
     }
 }
 
@@ -190,7 +213,9 @@ void acd_config_print(const AcdConfig *cfg, const AcdOptions *o, FILE *f)
         }
         const AcdOrigin *org = &cfg->origin[i];
         switch (org->kind) {
-        case ACD_ORIGIN_DEFAULT: fputs("  # default\n", f); break;
+        case ACD_ORIGIN_DEFAULT:
+            fputs("  # default\n", f);
+            break;
         case ACD_ORIGIN_FILE:
             fprintf(f, "  # %s:%u\n", cfg->path ? cfg->path : "?", org->line);
             break;

@@ -17,28 +17,35 @@ struct AcdEngine {
     AcdInferState *infer;
     AcdSampler *sampler;
     AcdFeatureState feat;
-    float *x;      /* [n_in] encoder input of the step being decided */
-    float *y_prev; /* [n_out] accompaniment played at the step before */
-    float *logits; /* [n_out] */
-    AcdNotes notes;       /* what we have sounding on the synth */
-    AcdNoteFrame played;  /* the accompaniment frame of the last decided step */
+    float *x;            /* [n_in] encoder input of the step being decided */
+    float *y_prev;       /* [n_out] accompaniment played at the step before */
+    float *logits;       /* [n_out] */
+    AcdNotes notes;      /* what we have sounding on the synth */
+    AcdNoteFrame played; /* the accompaniment frame of the last decided step */
 
     /* The melody, as the quantizer sees it. Source pitches are whatever the
      * keyboard sends (all channels merged); the roll's pitches are folded by
      * octaves into [mel_lo, mel_hi] like the training data. */
-    uint8_t held[128];       /* source notes held now, per MIDI pitch (count over channels) */
-    uint8_t struck[128];     /* roll index: a note-on since the last decision point */
+    uint8_t held[128];         /* source notes held now, per MIDI pitch (count over channels) */
+    uint8_t struck[128];       /* roll index: a note-on since the last decision point */
     uint8_t was_sounding[128]; /* roll index: onset or sounding at the last decided step */
-    uint8_t fold[128];       /* MIDI pitch -> roll index */
-    uint8_t onset[128];      /* roll bits handed to the features */
+    uint8_t fold[128];         /* MIDI pitch -> roll index */
+    uint8_t onset[128];        /* roll bits handed to the features */
     uint8_t hold[128];
 
     bool running;
-    int64_t step;       /* next undecided step */
-    double base_time;   /* start time of step base_step; tempo changes rebase here */
+    int64_t step;     /* next undecided step */
+    double base_time; /* start time of step base_step; tempo changes rebase here */
     int64_t base_step;
     double units_per_step;
     int64_t silent_steps; /* consecutive decided steps without melody */
+    int64_t pos_offset;   /* song position (in steps) of step 0: bar and beat come from it */
+
+    /* An external clock (JACK transport): at follow_time the song was at
+     * step position follow_step. */
+    bool following;
+    int64_t follow_time;
+    double follow_step;
     AcdEngineStats stats;
 };
 
@@ -234,7 +241,55 @@ ACD_REALTIME void acd_engine_start(AcdEngine *e, int64_t time)
     e->step = 0;
     e->base_step = 0;
     e->base_time = (double)time;
+    e->pos_offset = 0;
+    if (e->following) {
+        /* Snap to the clock's grid: the first boundary whose decision
+         * point is still ahead, so the note that started us counts for it
+         * (a note just after a beat belongs to that beat). */
+        double ups = e->units_per_step;
+        double at = e->follow_step + (double)(time - e->follow_time) / ups;
+        double p0 = ceil(at - (double)e->cfg.grace_units / ups - 1e-9);
+        e->pos_offset = (int64_t)p0;
+        e->base_time = (double)e->follow_time + (p0 - e->follow_step) * ups;
+    }
     e->stats.runs++;
+}
+
+ACD_REALTIME void acd_engine_follow(AcdEngine *e, int64_t time, double song_step,
+                                    double units_per_step, int beats_per_bar)
+{
+    if (!(units_per_step >= 1.0) || !isfinite(units_per_step) || !isfinite(song_step))
+        return;
+    if (beats_per_bar >= 1 && beats_per_bar <= ACD_MODEL_MAX_BEATS_PER_BAR)
+        e->cfg.beats_per_bar = beats_per_bar;
+    /* The next undecided step's boundary on the grid followed so far. */
+    double old_start = e->base_time + (double)(e->step - e->base_step) * e->units_per_step;
+    e->following = true;
+    e->follow_time = time;
+    e->follow_step = song_step;
+    e->units_per_step = units_per_step;
+    e->cfg.units_per_step = units_per_step;
+    if (!e->running)
+        return;
+    /* Where the clock puts the next undecided step's boundary. A small
+     * difference is drift or a tempo change: move the grid from that step
+     * on. More than half a step is a relocation: renumber the song
+     * position to the clock's nearest boundary instead. */
+    double p = (double)(e->step + e->pos_offset);
+    double start = (double)time + (p - song_step) * units_per_step;
+    if (fabs(start - old_start) > units_per_step / 2) {
+        double p_near = floor(song_step + (old_start - (double)time) / units_per_step + 0.5);
+        e->pos_offset = (int64_t)p_near - e->step;
+        start = (double)time + (p_near - song_step) * units_per_step;
+    }
+    e->base_step = e->step;
+    e->base_time = start;
+}
+
+ACD_REALTIME void acd_engine_unfollow(AcdEngine *e, double units_per_step)
+{
+    e->following = false;
+    acd_engine_set_units_per_step(e, units_per_step);
 }
 
 ACD_REALTIME AcdStatus acd_engine_feed(AcdEngine *e, const AcdEvent *ev)
@@ -276,8 +331,8 @@ static size_t emit_frame(AcdEngine *e, const AcdNoteFrame *next, int64_t time, A
                                 e->cfg.sampler.lowest_note, nev, ACD_SAMPLER_MAX_EVENTS);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        uint8_t status = (uint8_t)((nev[i].on ? ACD_MIDI_NOTE_ON : ACD_MIDI_NOTE_OFF) |
-                                   e->cfg.channel);
+        uint8_t status =
+            (uint8_t)((nev[i].on ? ACD_MIDI_NOTE_ON : ACD_MIDI_NOTE_OFF) | e->cfg.channel);
         /* The tracker is the authority on what sounds: never a second
          * note-on without its note-off, never an off for a silent note. */
         bool sounding = acd_notes_is_on(&e->notes, e->cfg.channel, nev[i].note);
@@ -330,8 +385,11 @@ static size_t decide_step(AcdEngine *e, AcdEvent *out)
     if (e->cfg.stop_after_bars > 0 && e->silent_steps >= e->cfg.stop_after_bars * steps_per_bar)
         return acd_engine_stop(e, start, out, ACD_ENGINE_MAX_STEP_EVENTS);
 
-    int step_in_beat = (int)(t % mc->steps_per_beat);
-    int beat_in_bar = (int)((t / mc->steps_per_beat) % e->cfg.beats_per_bar);
+    int64_t pos = t + e->pos_offset; /* >= 0: positions before the song's start are clamped */
+    if (pos < 0)
+        pos = 0;
+    int step_in_beat = (int)(pos % mc->steps_per_beat);
+    int beat_in_bar = (int)((pos / mc->steps_per_beat) % e->cfg.beats_per_bar);
     acd_features_step(mc, &e->feat, e->onset, mc->roll == ACD_ROLL_ONOFF ? NULL : e->hold,
                       step_in_beat, beat_in_bar, e->x);
     acd_infer_step(e->model, e->infer, e->x, e->y_prev, e->logits);

@@ -105,8 +105,7 @@ static void release(Voices *v, size_t frame)
     v->n_sounding = 0;
 }
 
-static AcdStatus strike(Voices *v, const AcdHarmonizerConfig *cfg, const AcdChord *c,
-                        size_t frame)
+static AcdStatus strike(Voices *v, const AcdHarmonizerConfig *cfg, const AcdChord *c, size_t frame)
 {
     release(v, frame);
     int pitches[MAX_VOICES + 1], np = 0;
@@ -160,7 +159,8 @@ static int choose(const AcdChord triads[7], const double *bonus, AcdPcSet curren
         double s = bonus[d];
         for (int c = 0; c < 12; c++)
             if ((triads[d].pcs >> c) & 1)
-                s += ((current >> c) & 1) * CURRENT_WEIGHT + recent[c] / ACD_METRICS_FRAMES_PER_BEAT;
+                s +=
+                    ((current >> c) & 1) * CURRENT_WEIGHT + recent[c] / ACD_METRICS_FRAMES_PER_BEAT;
         if (prev >= 0 && triads[d].pcs == triads[prev].pcs)
             s += bar_line ? KEEP_BONUS_BAR : KEEP_BONUS;
         if (s > best_score + 1e-12) {
@@ -188,7 +188,8 @@ AcdStatus acd_harmonizer_run(const AcdHarmonizerConfig *cfg, const AcdSongNote *
     if (!(last_end < (double)ACD_BEATGRID_MAX_BEATS))
         return acd_error_set(err, ACD_ERR_LIMIT, "harmonizer: melody past %u beats",
                              ACD_BEATGRID_MAX_BEATS);
-    size_t n_beats = (size_t)ceil(last_end) + (size_t)(cfg->stop_after_bars * bpb) + 1;
+    double last_beat = ceil(last_end);
+    size_t n_beats = (size_t)last_beat + (size_t)(cfg->stop_after_bars * bpb) + 1;
     size_t silence_limit = (size_t)(cfg->stop_after_bars * bpb) * ACD_METRICS_FRAMES_PER_BEAT;
 
     AcdFrameRoll mel;

@@ -24,7 +24,8 @@ static void connect_patterns(AcdJack *j, int which, const char *const *patterns)
     /* Our input takes from outputs, our outputs feed inputs. */
     unsigned long flags = which == 0 ? JackPortIsOutput : JackPortIsInput;
     for (int k = 0; k < ACD_JACK_MAX_PATTERNS && patterns[k]; k++) {
-        const char **names = jack_get_ports(j->rt.client, patterns[k], JACK_DEFAULT_MIDI_TYPE, flags);
+        const char **names =
+            jack_get_ports(j->rt.client, patterns[k], JACK_DEFAULT_MIDI_TYPE, flags);
         if (!names)
             continue;
         for (size_t i = 0; names[i]; i++) {

@@ -90,6 +90,9 @@ static void *infer_main(void *arg)
         if (atomic_load_explicit(&inf->quit, memory_order_acquire))
             break;
         COUNT(wakes, 1);
+        /* The work of a wake-up must not allocate or block either (the
+         * RealtimeSanitizer build checks it like the process callback). */
+        acd_rt_enter();
         int64_t known = atomic_load_explicit(&rt->known_until, memory_order_acquire);
         /* Bounded by the ring's capacity: events arriving meanwhile wait
          * for the next wake-up, which their cycle has already posted. */
@@ -118,6 +121,7 @@ static void *infer_main(void *arg)
         atomic_store_explicit(&rt->count.steps, stats.steps, memory_order_relaxed);
         atomic_store_explicit(&rt->next_decision, acd_engine_next_decision(inf->engine),
                               memory_order_release);
+        acd_rt_exit();
     }
     return NULL;
 }

@@ -10,18 +10,18 @@
 #include "jack_rt.h"
 
 typedef struct {
-    AcdJackRt *rt;      /* rings, semaphores, counters */
-    AcdEngine *engine;  /* owned by the daemon; only this thread touches it while running */
-    int panic_cc;       /* controller number that releases everything, or -1 */
-    AcdEvent *buf;      /* scratch for one acd_engine_advance, allocated once */
+    AcdJackRt *rt;     /* rings, semaphores, counters */
+    AcdEngine *engine; /* owned by the daemon; only this thread touches it while running */
+    int panic_cc;      /* controller number that releases everything, or -1 */
+    AcdEvent *buf;     /* scratch for one acd_engine_advance, allocated once */
     size_t cap;
 
     pthread_t thread;
     bool started;
-    atomic_int quit;                 /* main -> thread: leave the loop */
-    atomic_int release_req;          /* main -> thread: bit 0 release everything, bit 1 then drain */
-    atomic_int_least64_t out_delay;  /* frames from a step's start to its output frame */
-    int64_t last_stamp;              /* engine time of the last event pushed (thread only) */
+    atomic_int quit;                /* main -> thread: leave the loop */
+    atomic_int release_req;         /* main -> thread: bit 0 release everything, bit 1 then drain */
+    atomic_int_least64_t out_delay; /* frames from a step's start to its output frame */
+    int64_t last_stamp;             /* engine time of the last event pushed (thread only) */
 } AcdJackInfer;
 
 /* Allocate the scratch (capacity for ACD_ENGINE_MAX_STEP_EVENTS). Not RT-safe. */

@@ -14,35 +14,36 @@
 /* Counters. Written by the thread named, read by the main thread, which logs
  * them; relaxed atomics are enough because each one is a plain tally. */
 typedef struct {
-    atomic_uint_least64_t cycles;          /* RT: process callbacks */
-    atomic_uint_least64_t in_events;       /* RT: melody messages into in_ring */
-    atomic_uint_least64_t in_dropped;      /* RT: melody messages dropped, in_ring full */
-    atomic_uint_least64_t in_ignored;      /* RT: SysEx and other long messages */
-    atomic_uint_least64_t thru_dropped;    /* RT: thru copies that found the port full */
-    atomic_uint_least64_t out_events;      /* RT: messages written to the output port */
-    atomic_uint_least64_t out_late;        /* RT: written after their frame (at offset 0) */
-    atomic_uint_least64_t late_steps;      /* RT: steps with at least one late message */
-    atomic_uint_least64_t out_deferred;    /* RT: cycles that left messages for lack of port room */
-    atomic_uint_least64_t xruns;           /* JACK's xrun callback */
-    atomic_uint_least64_t out_dropped;     /* inference: note-ons dropped, out_ring full */
-    atomic_uint_least64_t release_dropped; /* inference: releases that found no room (must stay 0) */
-    atomic_uint_least64_t steps;           /* inference: steps decided */
-    atomic_uint_least64_t wakes;           /* inference: semaphore wake-ups */
+    atomic_uint_least64_t cycles;       /* RT: process callbacks */
+    atomic_uint_least64_t in_events;    /* RT: melody messages into in_ring */
+    atomic_uint_least64_t in_dropped;   /* RT: melody messages dropped, in_ring full */
+    atomic_uint_least64_t in_ignored;   /* RT: SysEx and other long messages */
+    atomic_uint_least64_t thru_dropped; /* RT: thru copies that found the port full */
+    atomic_uint_least64_t out_events;   /* RT: messages written to the output port */
+    atomic_uint_least64_t out_late;     /* RT: written after their frame (at offset 0) */
+    atomic_uint_least64_t late_steps;   /* RT: steps with at least one late message */
+    atomic_uint_least64_t out_deferred; /* RT: cycles that left messages for lack of port room */
+    atomic_uint_least64_t xruns;        /* JACK's xrun callback */
+    atomic_uint_least64_t out_dropped;  /* inference: note-ons dropped, out_ring full */
+    atomic_uint_least64_t
+        release_dropped;         /* inference: releases that found no room (must stay 0) */
+    atomic_uint_least64_t steps; /* inference: steps decided */
+    atomic_uint_least64_t wakes; /* inference: semaphore wake-ups */
 } AcdJackCounters;
 
 /* Shared between the process callback (RT), the inference thread and the
  * main thread. Set up while the client is inactive; afterwards the fields
  * marked "fixed" are only read. */
 typedef struct {
-    jack_client_t *client; /* fixed */
-    jack_port_t *in_port;  /* fixed: the melody */
-    jack_port_t *out_port; /* fixed: the accompaniment */
+    jack_client_t *client;  /* fixed */
+    jack_port_t *in_port;   /* fixed: the melody */
+    jack_port_t *out_port;  /* fixed: the accompaniment */
     jack_port_t *thru_port; /* fixed; NULL without melody thru */
-    AcdRing *in_ring;      /* fixed: RT writes melody events (AcdEvent), inference reads */
-    AcdRing *out_ring;     /* fixed: inference writes accompaniment (AcdEvent), RT reads */
-    size_t in_reserve;     /* fixed: in_ring slots only note-offs may fill */
-    sem_t *wake;           /* fixed: the inference thread's semaphore */
-    sem_t *main_wake;      /* fixed: the main thread's semaphore */
+    AcdRing *in_ring;       /* fixed: RT writes melody events (AcdEvent), inference reads */
+    AcdRing *out_ring;      /* fixed: inference writes accompaniment (AcdEvent), RT reads */
+    size_t in_reserve;      /* fixed: in_ring slots only note-offs may fill */
+    sem_t *wake;            /* fixed: the inference thread's semaphore */
+    sem_t *main_wake;       /* fixed: the main thread's semaphore */
 
     /* Every melody event before this absolute frame is in in_ring
      * (RT stores with release, inference loads with acquire). */

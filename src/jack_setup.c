@@ -157,8 +157,8 @@ AcdStatus acd_jack_open(AcdJack *j, AcdError *err)
         c = jack_client_open(cfg->client_name, opts, &js);
     if (!c)
         return acd_error_set(err, ACD_ERR_BACKEND, "cannot open JACK client \"%s\"%s (status 0x%x)",
-                             cfg->client_name,
-                             (js & JackNameNotUnique) ? ": name taken" : "", (unsigned)js);
+                             cfg->client_name, (js & JackNameNotUnique) ? ": name taken" : "",
+                             (unsigned)js);
     AcdStatus st = ACD_ERR_BACKEND;
     j->rt.client = c;
     j->rt.in_port = register_midi(c, ACD_JACK_PORT_IN, JackPortIsInput);

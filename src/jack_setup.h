@@ -20,17 +20,17 @@
 #define ACD_JACK_PORT_THRU "melody_thru"
 
 typedef struct {
-    const char *client_name;   /* exact: refused rather than renamed when taken */
-    const char *server_name;   /* NULL: $JACK_DEFAULT_SERVER or "default" */
-    bool thru;                 /* offer melody_thru */
-    size_t in_ring_size;       /* power of two */
-    size_t out_ring_size;      /* power of two */
-    size_t in_reserve;         /* in_ring slots kept for note-offs */
-    int64_t grace_frames;      /* engine grace, for the output delay */
-    uint16_t out_channels;     /* bit mask for the start-up CC123 */
-    int panic_cc;              /* -1: none */
-    const char *connect_in[ACD_JACK_MAX_PATTERNS];   /* regexes of source ports */
-    const char *connect_out[ACD_JACK_MAX_PATTERNS];  /* regexes of destination ports */
+    const char *client_name; /* exact: refused rather than renamed when taken */
+    const char *server_name; /* NULL: $JACK_DEFAULT_SERVER or "default" */
+    bool thru;               /* offer melody_thru */
+    size_t in_ring_size;     /* power of two */
+    size_t out_ring_size;    /* power of two */
+    size_t in_reserve;       /* in_ring slots kept for note-offs */
+    int64_t grace_frames;    /* engine grace, for the output delay */
+    uint16_t out_channels;   /* bit mask for the start-up CC123 */
+    int panic_cc;            /* -1: none */
+    const char *connect_in[ACD_JACK_MAX_PATTERNS];  /* regexes of source ports */
+    const char *connect_out[ACD_JACK_MAX_PATTERNS]; /* regexes of destination ports */
     const char *connect_thru[ACD_JACK_MAX_PATTERNS];
 } AcdJackConfig;
 
@@ -44,15 +44,15 @@ typedef struct {
     AcdJackConfig cfg;
     AcdJackRt rt;
     AcdJackInfer infer;
-    AcdEngine *engine;       /* borrowed */
-    sem_t wake;              /* posted by the process callback, waited by the inference thread */
-    sem_t main_wake;         /* posted by signals, shutdown, graph changes, drains */
-    atomic_int lost;         /* the server went away (shutdown callback) */
+    AcdEngine *engine;        /* borrowed */
+    sem_t wake;               /* posted by the process callback, waited by the inference thread */
+    sem_t main_wake;          /* posted by signals, shutdown, graph changes, drains */
+    atomic_int lost;          /* the server went away (shutdown callback) */
     atomic_int graph_changed; /* ports appeared: try connections again */
     atomic_int out_connected; /* accomp_out got a new peer: send it a release */
     bool open;
-    bool restoring;          /* after a reconnection, until the remembered peers are back */
-    AcdJackPeers peers[3];   /* in, out, thru */
+    bool restoring;        /* after a reconnection, until the remembered peers are back */
+    AcdJackPeers peers[3]; /* in, out, thru */
 } AcdJack;
 
 /* Rings, semaphores and the inference scratch; no client yet. engine is

@@ -34,8 +34,9 @@
  *                their first; num = 100 #{held > 8 beats}, den = bars
  * chord_runs     num = 100 #{maximal runs of > 4 consecutive beats with one same
  *                inferred chord != N}, den = bars
- * bar_repeat     over bars i > 0 of the span where A sounds: num = #{bar i equals bar
- *                i-1: same length and the same A and O in every frame}, den = their count
+ * bar_repeat     over bars i > 0 of the span with an onset: num = #{bar i repeats bar
+ *                i-1: same length and the same O in every frame (releases may differ)},
+ *                den = their count
  */
 
 static const struct {
@@ -228,8 +229,8 @@ static AcdStatus score_frames(const AcdMetricsSong *ms, const AcdFrameRoll *acc,
         m->num[ACD_METRIC_NOTES_BAR] += acd_pitchset_count(o);
     }
     add(m, ACD_METRIC_ONSET_F1, 2.0 * (double)n_both, (double)(n_est + n_ref));
-    add(m, ACD_METRIC_ONSET_F1_TOL, 2.0 * (double)match_within_one(est, ref, n),
-        (double)(n_est + n_ref));
+    size_t matched = match_within_one(est, ref, n);
+    add(m, ACD_METRIC_ONSET_F1_TOL, 2.0 * (double)matched, (double)(n_est + n_ref));
     add(m, ACD_METRIC_ONSET_PC_F1, 2.0 * pc_both, pc_est + pc_ref);
     add(m, ACD_METRIC_ONSET_FRAMES_BAR, (double)n_est, (double)ms->n_bars);
     m->den[ACD_METRIC_NOTES_BAR] += (double)ms->n_bars;
@@ -278,8 +279,7 @@ static void score_beats(const AcdMetricsSong *ms, const AcdFrameRoll *acc, AcdMe
         if (b == end_beat || c.root < 0)
             continue;
         for (size_t k = 0; k < ACD_METRICS_FRAMES_PER_BEAT; k++) {
-            AcdPcSet mel =
-                acd_pitchset_pcs(&ms->melody.sound[b * ACD_METRICS_FRAMES_PER_BEAT + k]);
+            AcdPcSet mel = acd_pitchset_pcs(&ms->melody.sound[b * ACD_METRICS_FRAMES_PER_BEAT + k]);
             if (mel)
                 add(m, ACD_METRIC_HARMONY_CHORD, popcount_pcs(mel & c.pcs), popcount_pcs(mel));
         }
@@ -287,11 +287,13 @@ static void score_beats(const AcdMetricsSong *ms, const AcdFrameRoll *acc, AcdMe
     add(m, ACD_METRIC_CHORD_RUNS, 100.0 * (double)runs, (double)ms->n_bars);
 }
 
+/* Bars compare by their onsets only: a played pattern repeated with
+ * slightly different releases is still the same pattern (in quantized
+ * human playing the releases almost never match). */
 static int bars_equal(const AcdFrameRoll *acc, size_t a, size_t b, size_t len)
 {
     for (size_t k = 0; k < len; k++)
-        if (!acd_pitchset_equal(&acc->sound[a + k], &acc->sound[b + k]) ||
-            !acd_pitchset_equal(&acc->onset[a + k], &acc->onset[b + k]))
+        if (!acd_pitchset_equal(&acc->onset[a + k], &acc->onset[b + k]))
             return 0;
     return 1;
 }
@@ -301,10 +303,10 @@ static void score_bars(const AcdMetricsSong *ms, const AcdFrameRoll *acc, AcdMet
     for (size_t i = 1; i < ms->n_bars; i++) {
         size_t s = ms->bar_start[i], len = ms->bar_start[i + 1] - s;
         size_t ps = ms->bar_start[i - 1], plen = s - ps;
-        int sounds = 0;
-        for (size_t f = s; f < s + len && !sounds; f++)
-            sounds = !acd_pitchset_empty(&acc->sound[f]);
-        if (!sounds)
+        int strikes = 0;
+        for (size_t f = s; f < s + len && !strikes; f++)
+            strikes = !acd_pitchset_empty(&acc->onset[f]);
+        if (!strikes)
             continue;
         add(m, ACD_METRIC_BAR_REPEAT, len == plen && bars_equal(acc, ps, s, len), 1);
     }
@@ -323,8 +325,8 @@ AcdStatus acd_metrics_score(const AcdMetricsSong *ms, const AcdSongNote *acc, si
         goto done;
     score_beats(ms, &roll, &m);
     score_bars(ms, &roll, &m);
-    add(&m, ACD_METRIC_LONG_CHORDS, 100.0 * (double)count_long_chords(ms, &roll),
-        (double)ms->n_bars);
+    size_t long_chords = count_long_chords(ms, &roll);
+    add(&m, ACD_METRIC_LONG_CHORDS, 100.0 * (double)long_chords, (double)ms->n_bars);
     m.n_songs = 1;
     acd_metrics_merge(sum, &m);
 done:

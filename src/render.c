@@ -1,4 +1,5 @@
-/* Offline render: drives the live engine over a song's melody with a simulated microsecond clock. */
+/* Offline render: drives the live engine over a song's melody with a simulated microsecond clock.
+ */
 #include "accompd/render.h"
 
 #include <math.h>
@@ -74,7 +75,8 @@ static double beat_len_us(const AcdBeatGrid *g, long long b)
  * a note played on the bar line a whole bar back. */
 static long long bar_at_or_before(const AcdBeatGrid *g, int64_t time_us)
 {
-    long long b = (long long)floor(acd_beatgrid_sec_to_beat(g, (double)time_us / 1e6) + 1e-9);
+    double beat = floor(acd_beatgrid_sec_to_beat(g, (double)time_us / 1e6) + 1e-9);
+    long long b = (long long)beat;
     /* Bounded: every bar line is at most a bar (<= 32 beats) away, and the
      * time test moves back at most one more beat against rounding. */
     for (int guard = 0; guard < 4 * ACD_MODEL_MAX_BEATS_PER_BAR; guard++) {
@@ -89,7 +91,8 @@ static long long bar_at_or_before(const AcdBeatGrid *g, int64_t time_us)
 /* The first bar line at or after beat position `beat`. */
 static long long bar_at_or_after(const AcdBeatGrid *g, double beat)
 {
-    long long b = (long long)ceil(beat - 1e-6);
+    double first = ceil(beat - 1e-6);
+    long long b = (long long)first;
     for (int guard = 0; guard < 2 * ACD_MODEL_MAX_BEATS_PER_BAR; guard++, b++)
         if (acd_beatgrid_beat_in_bar(g, b) == 0)
             return b;
@@ -209,11 +212,12 @@ static void start_run(Driver *d, int64_t time_us)
     acd_engine_start(d->engine, sec_to_us(acd_beatgrid_beat_to_sec(d->grid, (double)b)));
 }
 
-static AcdStatus melody_events(const AcdSong *song, MelodyEvent **out, size_t *n_out,
-                               AcdError *err)
+static AcdStatus melody_events(const AcdSong *song, MelodyEvent **out, size_t *n_out, AcdError *err)
 {
     MelodyEvent *ev = malloc(2 * song->n_melody * sizeof *ev);
-    if (!ev)
+    *out = NULL;
+    *n_out = 0;
+    if (!ev || song->n_melody == 0)
         return acd_error_set(err, ACD_ERR_NOMEM, "render: out of memory");
     for (size_t i = 0; i < song->n_melody; i++) {
         const AcdSongNote *nt = &song->melody[i];
@@ -241,9 +245,10 @@ static AcdStatus drive(Driver *d, const MelodyEvent *ev, size_t n_ev, AcdError *
              * it would loop for ever (stop_after_bars shorter than the way
              * back to the bar line). */
             if (restarted == i)
-                return acd_error_set(err, ACD_ERR_RANGE,
-                                     "render: stop_after_bars %d too short to restart at a bar line",
-                                     acd_engine_config(e)->stop_after_bars);
+                return acd_error_set(
+                    err, ACD_ERR_RANGE,
+                    "render: stop_after_bars %d too short to restart at a bar line",
+                    acd_engine_config(e)->stop_after_bars);
             restarted = i;
             start_run(d, ev[i].time_us);
         }
@@ -254,8 +259,8 @@ static AcdStatus drive(Driver *d, const MelodyEvent *ev, size_t n_ev, AcdError *
         }
         if (!acd_engine_running(e) && ev[i].on)
             continue; /* the run just stopped on silence: restart for this note */
-        uint8_t status = (uint8_t)((ev[i].on ? ACD_MIDI_NOTE_ON : ACD_MIDI_NOTE_OFF) |
-                                   (ev[i].channel & 0x0F));
+        uint8_t status =
+            (uint8_t)((ev[i].on ? ACD_MIDI_NOTE_ON : ACD_MIDI_NOTE_OFF) | (ev[i].channel & 0x0F));
         AcdEvent msg = acd_event_make(ev[i].time_us, status, ev[i].pitch, ev[i].velocity);
         if (acd_engine_feed(e, &msg) != ACD_OK)
             return acd_error_set(err, ACD_ERR_RANGE, "render: engine refused a melody event");
@@ -290,7 +295,7 @@ AcdStatus acd_render_song(const AcdModel *m, const AcdRenderConfig *cfg, const A
         goto done;
 
     AcdEngineConfig ec = cfg->engine;
-    long long b0 = bar_at_or_before(g, ev[0].time_us);
+    long long b0 = ev ? bar_at_or_before(g, ev[0].time_us) : 0;
     ec.units_per_step = beat_len_us(g, b0) / d->steps_per_beat;
     ec.grace_units = sec_to_us(cfg->grace_sec);
     ec.beats_per_bar = g->beats_per_bar;
@@ -315,9 +320,9 @@ AcdStatus acd_render_song(const AcdModel *m, const AcdRenderConfig *cfg, const A
             goto done;
     if (acd_engine_running(d->engine)) {
         if (t_end % d->steps_per_beat == 0) /* the release lands on the bar line exactly */
-            acd_engine_set_units_per_step(
-                d->engine, beat_len_us(g, d->run_beat0 + t_end / d->steps_per_beat) /
-                               d->steps_per_beat);
+            acd_engine_set_units_per_step(d->engine,
+                                          beat_len_us(g, d->run_beat0 + t_end / d->steps_per_beat) /
+                                              d->steps_per_beat);
         int64_t stop = acd_engine_step_time(d->engine, t_end);
         size_t n = acd_engine_stop(d->engine, stop, d->buf, ACD_ENGINE_MAX_STEP_EVENTS);
         if ((st = collect(d, n, t_end, err)) != ACD_OK)

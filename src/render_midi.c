@@ -1,4 +1,5 @@
-/* Offline render's files: a song from a MIDI file with a chosen melody track, and the output file. */
+/* Offline render's files: a song from a MIDI file with a chosen melody track, and the output file.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,8 +58,9 @@ AcdStatus acd_render_song_from_midifile(const AcdMidiFile *mf, int melody_track,
     AcdTrackRole *roles = NULL;
     AcdSong *song = NULL;
     if (melody_track >= 0 && (size_t)melody_track >= mf->n_tracks)
-        return acd_error_set(err, ACD_ERR_RANGE, "%s: --melody-track %d: the file has tracks 0..%zu",
-                             path, melody_track, mf->n_tracks ? mf->n_tracks - 1 : 0);
+        return acd_error_set(err, ACD_ERR_RANGE,
+                             "%s: --melody-track %d: the file has tracks 0..%zu", path,
+                             melody_track, mf->n_tracks ? mf->n_tracks - 1 : 0);
     AcdStatus st = acd_song_track_notes(mf, &notes, &counts, err);
     if (st != ACD_OK)
         return st;
@@ -147,10 +149,10 @@ static AcdStatus add_note_track(AcdMidiFile *mf, const AcdMidiFile *tempo_src, c
     AcdStatus st = acd_midifile_add_track(mf, name, &track);
     if (st != ACD_OK)
         return acd_error_set(err, st, "render: cannot add track '%s'", name);
-    if (program >= 0 && (st = acd_midifile_add_event(
-                             mf, track,
-                             (AcdMidiEvent){0, (uint8_t)(0xC0 | channel), (uint8_t)program, 0})) !=
-                            ACD_OK)
+    if (program >= 0 &&
+        (st = acd_midifile_add_event(
+             mf, track, (AcdMidiEvent){0, (uint8_t)(0xC0 | channel), (uint8_t)program, 0})) !=
+            ACD_OK)
         return acd_error_set(err, st, "render: cannot add a program change");
     if (n == 0)
         return ACD_OK;
@@ -199,8 +201,8 @@ AcdStatus acd_render_to_midifile(const AcdMidiFile *tempo_src, const AcdSong *so
     }
     if ((st = add_note_track(mf, tempo_src, "Melody", song->melody, song->n_melody,
                              o->melody_channel, o->melody_program, err)) != ACD_OK ||
-        (st = add_note_track(mf, tempo_src, "Accompaniment", r->notes, r->n_notes, r->channel & 0x0F,
-                             o->accomp_program, err)) != ACD_OK)
+        (st = add_note_track(mf, tempo_src, "Accompaniment", r->notes, r->n_notes,
+                             r->channel & 0x0F, o->accomp_program, err)) != ACD_OK)
         goto fail;
     *out = mf;
     return ACD_OK;

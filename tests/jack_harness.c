@@ -19,14 +19,23 @@
  * process at once) does not leave servers behind. */
 static pid_t spawned[64];
 
+/* SIGTERM first: a jackd killed with SIGKILL leaves its slot in JACK's
+ * server registry (eight slots, reclaimed only by a server of the same
+ * name), and enough of those make every later jackd refuse to start. */
 static void kill_spawned(void)
 {
     for (int i = 0; i < 64; i++) {
-        if (spawned[i] > 0) {
+        if (spawned[i] <= 0)
+            continue;
+        kill(spawned[i], SIGTERM);
+        int waited = 0;
+        while (waitpid(spawned[i], NULL, WNOHANG) == 0 && waited++ < 200)
+            acd_probe_sleep_ms(10);
+        if (waited > 200) {
             kill(spawned[i], SIGKILL);
             waitpid(spawned[i], NULL, 0);
-            spawned[i] = 0;
         }
+        spawned[i] = 0;
     }
 }
 
@@ -87,9 +96,39 @@ static void quiet(const char *msg)
     (void)msg;
 }
 
+/* Free the registry slots of our own servers that died without
+ * deregistering (their test process is gone): run a server of the same name
+ * for a moment, which reclaims the slot, and stop it cleanly. */
+static void reclaim_stale_servers(void)
+{
+    DIR *dir = opendir("/dev/shm");
+    if (!dir)
+        return;
+    struct dirent *de;
+    while ((de = readdir(dir))) {
+        int owner = 0, n = 0;
+        char name[64];
+        if (sscanf(de->d_name, "jack_acdtest-%d-%d_0_0", &owner, &n) != 2)
+            continue;
+        if (owner <= 0 || kill(owner, 0) == 0 || errno != ESRCH)
+            continue;
+        snprintf(name, sizeof name, "acdtest-%d-%d", owner, n);
+        char log[] = "/dev/null";
+        const char *argv[] = {"jackd", "-n", name, "-d", "dummy", "-r", "48000", "-p", "256", NULL};
+        pid_t pid = spawn(argv, log);
+        acd_probe_sleep_ms(500);
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+        forget(pid);
+    }
+    closedir(dir);
+}
+
 bool acd_test_jackd_start(AcdTestServer *s, const char *name)
 {
     static int serial;
+    if (serial == 0)
+        reclaim_stale_servers();
     jack_set_error_function(quiet);
     jack_set_info_function(quiet);
     if (!name) {

@@ -127,8 +127,10 @@ bool acd_probe_open(AcdProbe *p, size_t cap)
         acd_probe_close(p);
         return false;
     }
-    p->melody = jack_port_register(p->player, "melody", JACK_DEFAULT_MIDI_TYPE, JackPortIsOutput, 0);
-    p->accomp = jack_port_register(p->recorder, "accomp", JACK_DEFAULT_MIDI_TYPE, JackPortIsInput, 0);
+    p->melody =
+        jack_port_register(p->player, "melody", JACK_DEFAULT_MIDI_TYPE, JackPortIsOutput, 0);
+    p->accomp =
+        jack_port_register(p->recorder, "accomp", JACK_DEFAULT_MIDI_TYPE, JackPortIsInput, 0);
     p->thru = jack_port_register(p->recorder, "thru", JACK_DEFAULT_MIDI_TYPE, JackPortIsInput, 0);
     jack_set_process_callback(p->player, player_process, p);
     jack_set_process_callback(p->recorder, recorder_process, p);

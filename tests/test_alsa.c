@@ -1,4 +1,5 @@
-/* Tests of the ALSA sequencer parts that need no kernel: event and time conversion, and a clean failure to open. */
+/* Tests of the ALSA sequencer parts that need no kernel: event and time conversion, and a clean
+ * failure to open. */
 #include <check.h>
 #include <stdio.h>
 #include <string.h>

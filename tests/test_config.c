@@ -1,4 +1,5 @@
-/* Tests of the configuration file: the shipped file, every error class, precedence, search, printing. */
+/* Tests of the configuration file: the shipped file, every error class, precedence, search,
+ * printing. */
 #include <check.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -149,7 +150,8 @@ START_TEST(wrong_types)
                      "t.conf:1: velocity: expected an integer, not a string");
     ck_assert_str_eq(fails("velocity = 80.0;"),
                      "t.conf:1: velocity: expected an integer, not a float");
-    ck_assert_str_eq(fails("\ntempo = \"fast\";"), "t.conf:2: tempo: expected a number, not a string");
+    ck_assert_str_eq(fails("\ntempo = \"fast\";"),
+                     "t.conf:2: tempo: expected a number, not a string");
     ck_assert_str_eq(fails("thru = 1;"), "t.conf:1: thru: expected true or false, not an integer");
     ck_assert_str_eq(fails("name = 5;"), "t.conf:1: name: expected a string, not an integer");
     ck_assert_str_eq(fails("connect_in = \"x\";"),
@@ -158,7 +160,8 @@ START_TEST(wrong_types)
                      "t.conf:1: connect_in: expected a list of strings, not an integer");
     ck_assert_str_eq(fails("channel = { a = 1; };"),
                      "t.conf:1: channel: expected an integer, not a group");
-    ck_assert_str_eq(fails("channel = [1];"), "t.conf:1: channel: expected an integer, not an array");
+    ck_assert_str_eq(fails("channel = [1];"),
+                     "t.conf:1: channel: expected an integer, not an array");
 }
 END_TEST
 
@@ -186,15 +189,17 @@ END_TEST
 /* libconfig 1.5 wraps these to values in range (1, -1, 120, ...); we must not. */
 START_TEST(no_silent_wrap)
 {
-    ck_assert_str_eq(fails("channel = 4294967297;"),
-                     "t.conf:1: channel = 4294967297: out of range, expected an integer in [1, 16]");
+    ck_assert_str_eq(
+        fails("channel = 4294967297;"),
+        "t.conf:1: channel = 4294967297: out of range, expected an integer in [1, 16]");
     ck_assert_str_eq(fails("tempo = 4294967416;"),
                      "t.conf:1: tempo = 4294967416: out of range, expected a number in [20, 400]");
-    ck_assert_str_eq(fails("velocity = 0xFFFFFFFF;"),
-                     "t.conf:1: velocity = 0xFFFFFFFF: out of range, expected an integer in [1, 127]");
     ck_assert_str_eq(
-        fails("seed = 99999999999999999999;"),
-        "t.conf:1: seed = 99999999999999999999: out of range, expected an integer in [0, 2147483647]");
+        fails("velocity = 0xFFFFFFFF;"),
+        "t.conf:1: velocity = 0xFFFFFFFF: out of range, expected an integer in [1, 127]");
+    ck_assert_str_eq(fails("seed = 99999999999999999999;"),
+                     "t.conf:1: seed = 99999999999999999999: out of range, expected an integer in "
+                     "[0, 2147483647]");
     ck_assert_str_eq(fails("channel = -9223372036854775809;"),
                      "t.conf:1: channel = -9223372036854775809: out of range, expected an integer "
                      "in [1, 16]");
@@ -202,9 +207,10 @@ START_TEST(no_silent_wrap)
                      "t.conf:1: channel = 0x10000000000000001L: out of range, expected an integer "
                      "in [1, 16]");
     /* The literal is found past comments, strings and nested names. */
-    ck_assert_str_eq(fails("name = \"channel = 2\"; # channel = 3\n/* channel = 4 */ channel =\n"
-                           "  4294967298;"),
-                     "t.conf:2: channel = 4294967298: out of range, expected an integer in [1, 16]");
+    ck_assert_str_eq(
+        fails("name = \"channel = 2\"; # channel = 3\n/* channel = 4 */ channel =\n"
+              "  4294967298;"),
+        "t.conf:2: channel = 4294967298: out of range, expected an integer in [1, 16]");
 }
 END_TEST
 
@@ -248,8 +254,8 @@ START_TEST(flags_override_file)
                           "channel = 3;\n",
                           &cfg, &o, &err),
                      ACD_OK);
-    char *argv[] = {w("accompd"), w("--model"), w("m.safetensors"), w("--tempo"), w("130"), w("--connect-in"), w("c"),
-                    w("--channel=3"), w("-v"), NULL};
+    char *argv[] = {w("accompd"),      w("--model"), w("m.safetensors"), w("--tempo"), w("130"),
+                    w("--connect-in"), w("c"),       w("--channel=3"),   w("-v"),      NULL};
     ck_assert_msg(acd_config_apply_flags(&cfg, &o, 9, argv, &err) == ACD_OK, "%s", err.msg);
     ck_assert(o.tempo_bpm == 130.0);
     ck_assert_int_eq(o.velocity, 90);
@@ -388,8 +394,8 @@ START_TEST(setup_whole)
     snprintf(given, sizeof given, "%s/given.conf", tmp);
     write_file(given, "tempo = 103;\nvelocity = 70;\n");
 
-    char *argv[] = {w("accompd"), w("--print-config"), w("--config"), given, w("--velocity"), w("71"),
-                    w("--model"), w("m"), NULL};
+    char *argv[] = {w("accompd"), w("--print-config"), w("--config"), given, w("--velocity"),
+                    w("71"),      w("--model"),        w("m"),        NULL};
     int argc = 8;
     ck_assert_msg(acd_config_setup(&cfg, &o, &argc, argv, &err) == ACD_OK, "%s", err.msg);
     ck_assert(cfg.print_config);

@@ -1,4 +1,5 @@
-/* Tests of the engine with the small reference models: quantization, causality, determinism, stops. */
+/* Tests of the engine with the small reference models: quantization, causality, determinism, stops.
+ */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,6 +306,51 @@ START_TEST(test_count_in_and_tempo_change)
 }
 END_TEST
 
+START_TEST(test_follows_an_external_clock)
+{
+    AcdModel *m = load("tiny");
+    AcdEngineConfig cfg;
+    acd_engine_config_default(&cfg, m);
+    cfg.units_per_step = 6000;
+    cfg.grace_units = 720;
+    cfg.stop_after_bars = 1;
+    AcdEngine *e = make(m, &cfg);
+    /* A clock at 90 BPM (8000 frames a 16th) whose song started at 1000. */
+    acd_engine_follow(e, 1000 + 8000 * 4, 4.0, 8000, 3);
+    out_a.n = 0;
+    /* 300 frames after boundary 10: within the grace, so step 0 is there. */
+    feed_ok(e, 1000 + 8000 * 10 + 300, 0x90, 60, &out_a);
+    ck_assert_int_eq(acd_engine_step_time(e, 0), 1000 + 8000 * 10);
+    ck_assert_int_eq(acd_engine_step_time(e, 5), 1000 + 8000 * 15);
+    feed_ok(e, 1000 + 8000 * 12, 0x80, 60, &out_a);
+    /* The clock speeds up (6000 a step) from the next undecided step on. */
+    int64_t t = acd_engine_next_step(e);
+    int64_t at = acd_engine_step_time(e, t);
+    acd_engine_follow(e, at - 100, (double)(t + 10) - 100.0 / 6000.0, 6000, 3);
+    ck_assert_int_eq(acd_engine_step_time(e, t), at);
+    ck_assert_int_eq(acd_engine_step_time(e, t + 2), at + 12000);
+    /* A relocation (the clock jumps 50 steps): the grid stays, positions renumber. */
+    acd_engine_follow(e, at, (double)(t + 60), 6000, 3);
+    ck_assert_int_eq(acd_engine_step_time(e, t), at);
+    advance(e, at + 6000 * 40, &out_a);
+    for (size_t i = 0; i < out_a.n; i++)
+        if (out_a.ev[i].time >= at)
+            ck_assert_int_eq((out_a.ev[i].time - at) % 6000, 0);
+        else
+            ck_assert_int_eq((out_a.ev[i].time - 1000) % 8000, 0);
+    /* Late past the grace: the next boundary. */
+    ck_assert(!acd_engine_running(e));
+    int64_t now = at + 6000 * 40;
+    feed_ok(e, now + 1000, 0x90, 62, &out_a);
+    ck_assert_int_eq((acd_engine_step_time(e, 0) - at) % 6000, 0);
+    ck_assert_int_gt(acd_engine_step_time(e, 0), now + 1000 - 720);
+    ck_assert_int_le(acd_engine_step_time(e, 0) - (now + 1000), 6000);
+    acd_engine_unfollow(e, 6000);
+    acd_engine_free(e);
+    acd_model_free(m);
+}
+END_TEST
+
 START_TEST(test_config_checked)
 {
     AcdModel *m = load("tiny");
@@ -337,6 +383,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_quantize_grace_and_short_notes);
     tcase_add_test(tc, test_stop_releases_everything);
     tcase_add_test(tc, test_count_in_and_tempo_change);
+    tcase_add_test(tc, test_follows_an_external_clock);
     tcase_add_test(tc, test_config_checked);
     suite_add_tcase(s, tc);
     return s;

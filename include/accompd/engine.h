@@ -46,14 +46,14 @@ typedef struct AcdEngine AcdEngine;
 #define ACD_ENGINE_MAX_STEP_EVENTS (3 * ACD_SAMPLER_MAX_PITCH + 16)
 
 typedef struct {
-    double units_per_step; /* time units per grid step (> 0): from tempo, rate, steps_per_beat */
-    int64_t grace_units;   /* decision point after each step boundary (>= 0, < a step) */
-    int beats_per_bar;     /* 1..ACD_MODEL_MAX_BEATS_PER_BAR; gives beat_in_bar */
-    bool sync_start;       /* the first melody note-on starts the grid (else acd_engine_start) */
-    int count_in_steps;    /* steps after the start during which accompd listens silently */
-    int stop_after_bars;   /* silent bars (no melody sounding) before stopping; 0: never */
-    uint8_t channel;       /* output MIDI channel 0..15 */
-    uint8_t velocity;      /* note-on velocity 1..127 */
+    double units_per_step;    /* time units per grid step (> 0): from tempo, rate, steps_per_beat */
+    int64_t grace_units;      /* decision point after each step boundary (>= 0, < a step) */
+    int beats_per_bar;        /* 1..ACD_MODEL_MAX_BEATS_PER_BAR; gives beat_in_bar */
+    bool sync_start;          /* the first melody note-on starts the grid (else acd_engine_start) */
+    int count_in_steps;       /* steps after the start during which accompd listens silently */
+    int stop_after_bars;      /* silent bars (no melody sounding) before stopping; 0: never */
+    uint8_t channel;          /* output MIDI channel 0..15 */
+    uint8_t velocity;         /* note-on velocity 1..127 */
     AcdSamplerConfig sampler; /* n_pitch, lowest_note and roll must match the model */
 } AcdEngineConfig;
 
@@ -123,6 +123,21 @@ size_t acd_engine_stop(AcdEngine *e, int64_t time, AcdEvent *out, size_t cap);
 /* Change the step length from the next undecided step on (tempo change).
  * RT-safe. */
 void acd_engine_set_units_per_step(AcdEngine *e, double units_per_step);
+
+/* Follow an external clock (JACK transport, MIDI clock): at `time` the song
+ * is at step position `song_step` (steps since its start, fractional), a
+ * step lasts units_per_step and a bar beats_per_bar beats. While running,
+ * the grid moves from the next undecided step on (small differences are
+ * tempo changes or drift; more than half a step is a relocation, which
+ * renumbers the bar position); while idle, the next sync start snaps to
+ * the clock's grid: the first step boundary whose decision point is after
+ * the note. Call it whenever the clock says something new. RT-safe. */
+void acd_engine_follow(AcdEngine *e, int64_t time, double song_step, double units_per_step,
+                       int beats_per_bar);
+
+/* Back to the free-running grid at units_per_step (the clock stopped).
+ * RT-safe. */
+void acd_engine_unfollow(AcdEngine *e, double units_per_step);
 
 /* Change temperature, seed, thresholds and caps (not the pitch layout).
  * Not applied to the sampler's generator until the next run. RT-safe. */

@@ -9,16 +9,16 @@ extern "C" {
 #endif
 
 /* Status nibbles and the controllers accompd acts on. */
-#define ACD_MIDI_NOTE_OFF      0x80
-#define ACD_MIDI_NOTE_ON       0x90
-#define ACD_MIDI_CC            0xB0
-#define ACD_MIDI_CC_SUSTAIN    64
-#define ACD_MIDI_CC_ALL_SOUND  120
-#define ACD_MIDI_CC_ALL_NOTES  123
-#define ACD_MIDI_CLOCK         0xF8
-#define ACD_MIDI_START         0xFA
-#define ACD_MIDI_CONTINUE      0xFB
-#define ACD_MIDI_STOP          0xFC
+#define ACD_MIDI_NOTE_OFF     0x80
+#define ACD_MIDI_NOTE_ON      0x90
+#define ACD_MIDI_CC           0xB0
+#define ACD_MIDI_CC_SUSTAIN   64
+#define ACD_MIDI_CC_ALL_SOUND 120
+#define ACD_MIDI_CC_ALL_NOTES 123
+#define ACD_MIDI_CLOCK        0xF8
+#define ACD_MIDI_START        0xFA
+#define ACD_MIDI_CONTINUE     0xFB
+#define ACD_MIDI_STOP         0xFC
 
 /* One channel voice (or one-byte realtime) message. `time` is in the unit
  * the driver chose: absolute frames for JACK, nanoseconds or ticks for the

@@ -33,11 +33,11 @@ extern "C" {
  *    next melody note) after stop_after_bars bars without melody.
  * Deterministic: no randomness, no state beyond the melody. */
 typedef struct {
-    int chord_lo;           /* default 55 (G3): triads in G3..F#4 */
-    int bass_lo;            /* default 36 (C2): roots in C2..B2 */
+    int chord_lo;               /* default 55 (G3): triads in G3..F#4 */
+    int bass_lo;                /* default 36 (C2): roots in C2..B2 */
     double key_half_life_beats; /* default 32; 0 = cumulative histogram */
-    int stop_after_bars;    /* default 2 */
-    uint8_t velocity;       /* default 80 */
+    int stop_after_bars;        /* default 2 */
+    uint8_t velocity;           /* default 80 */
 } AcdHarmonizerConfig;
 
 void acd_harmonizer_config_default(AcdHarmonizerConfig *cfg);

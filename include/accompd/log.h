@@ -1,4 +1,5 @@
-/* Terse daemon logging: one event a line, with a level; journald-aware. Not for the realtime thread. */
+/* Terse daemon logging: one event a line, with a level; journald-aware. Not for the realtime
+ * thread. */
 #ifndef ACCOMPD_LOG_H
 #define ACCOMPD_LOG_H
 
@@ -52,7 +53,8 @@ AcdStatus acd_log_level_parse(const char *name, AcdLogLevel *out);
  * Not RT-safe: it formats and makes a blocking system call; never call it
  * from the JACK process callback (count there, log from the main thread). */
 void acd_log(AcdLogLevel level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void acd_log_v(AcdLogLevel level, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+void acd_log_v(AcdLogLevel level, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 #define acd_log_error(...)   acd_log(ACD_LOG_ERROR, __VA_ARGS__)
 #define acd_log_warning(...) acd_log(ACD_LOG_WARNING, __VA_ARGS__)

@@ -68,20 +68,20 @@ void acd_frames_cleanup(AcdFrameRoll *roll);
 /* The measures. Each is a ratio num / den summed over frames (or songs)
  * as defined in metrics.c and README.md ("Judging accompaniment"). */
 typedef enum {
-    ACD_METRIC_HARMONY_PC = 0,  /* melody pc among the accompaniment's sounding pcs */
-    ACD_METRIC_HARMONY_CHORD,   /* melody pc in the chord inferred per beat */
-    ACD_METRIC_HARMONY_LABEL,   /* accompaniment pitches in the labelled chord */
-    ACD_METRIC_ONSET_F1,        /* onset frames vs the human's, exact */
-    ACD_METRIC_ONSET_F1_TOL,    /* the same within +-1 frame, one-to-one */
-    ACD_METRIC_ONSET_PC_F1,     /* (frame, pitch class) onsets, exact */
-    ACD_METRIC_PC_JS,           /* pitch-class histogram JS divergence vs the human's */
-    ACD_METRIC_POLYPHONY,       /* pitches sounding, over sounding frames */
-    ACD_METRIC_ONSET_FRAMES_BAR,/* frames with an onset, per bar */
-    ACD_METRIC_NOTES_BAR,       /* note onsets per bar */
-    ACD_METRIC_SILENCE,         /* melody frames without accompaniment */
-    ACD_METRIC_LONG_CHORDS,     /* chords held > 8 beats, per 100 bars */
-    ACD_METRIC_CHORD_RUNS,      /* runs of > 4 identical beat chords, per 100 bars */
-    ACD_METRIC_BAR_REPEAT,      /* bars identical to the bar before */
+    ACD_METRIC_HARMONY_PC = 0,   /* melody pc among the accompaniment's sounding pcs */
+    ACD_METRIC_HARMONY_CHORD,    /* melody pc in the chord inferred per beat */
+    ACD_METRIC_HARMONY_LABEL,    /* accompaniment pitches in the labelled chord */
+    ACD_METRIC_ONSET_F1,         /* onset frames vs the human's, exact */
+    ACD_METRIC_ONSET_F1_TOL,     /* the same within +-1 frame, one-to-one */
+    ACD_METRIC_ONSET_PC_F1,      /* (frame, pitch class) onsets, exact */
+    ACD_METRIC_PC_JS,            /* pitch-class histogram JS divergence vs the human's */
+    ACD_METRIC_POLYPHONY,        /* pitches sounding, over sounding frames */
+    ACD_METRIC_ONSET_FRAMES_BAR, /* frames with an onset, per bar */
+    ACD_METRIC_NOTES_BAR,        /* note onsets per bar */
+    ACD_METRIC_SILENCE,          /* melody frames without accompaniment */
+    ACD_METRIC_LONG_CHORDS,      /* chords held > 8 beats, per 100 bars */
+    ACD_METRIC_CHORD_RUNS,       /* runs of > 4 identical beat chords, per 100 bars */
+    ACD_METRIC_BAR_REPEAT,       /* bars whose onsets repeat the bar before */
     ACD_N_METRICS
 } AcdMetric;
 

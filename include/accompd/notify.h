@@ -1,4 +1,5 @@
-/* Telling systemd about readiness and status: the sd_notify datagram protocol, without libsystemd. */
+/* Telling systemd about readiness and status: the sd_notify datagram protocol, without libsystemd.
+ */
 #ifndef ACCOMPD_NOTIFY_H
 #define ACCOMPD_NOTIFY_H
 
@@ -23,7 +24,8 @@ AcdStatus acd_notify_ready(const char *status, AcdError *err);
 
 /* "STATUS=..." alone, printf-style: the one-line state `systemctl status`
  * shows. Not RT-safe. */
-AcdStatus acd_notify_status(AcdError *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+AcdStatus acd_notify_status(AcdError *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* "RELOADING=1" with "MONOTONIC_USEC=now", as Type=notify-reload wants;
  * follow with acd_notify_ready() when the reload is done. Not RT-safe. */

@@ -1,4 +1,5 @@
-/* Offline render: accompany a song's melody through the live engine, driven by a simulated clock. */
+/* Offline render: accompany a song's melody through the live engine, driven by a simulated clock.
+ */
 #ifndef ACCOMPD_RENDER_H
 #define ACCOMPD_RENDER_H
 

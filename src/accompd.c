@@ -179,7 +179,8 @@ static AcdStatus make_engine(const AcdOptions *o, const AcdModel *m, double rate
     return acd_engine_new(m, &ec, out, err);
 }
 
-static void jack_config_from(const AcdOptions *o, const AcdEngine *e, AcdJackConfig *jc)
+static void jack_config_from(const AcdOptions *o, const AcdModel *m, const AcdEngine *e,
+                             AcdJackConfig *jc)
 {
     memset(jc, 0, sizeof *jc);
     jc->client_name = o->client_name;
@@ -191,6 +192,9 @@ static void jack_config_from(const AcdOptions *o, const AcdEngine *e, AcdJackCon
     jc->grace_frames = acd_engine_config(e)->grace_units;
     jc->out_channels = (uint16_t)(1u << (o->channel - 1));
     jc->panic_cc = o->panic_cc;
+    jc->follow_transport = !o->no_transport;
+    jc->steps_per_beat = acd_model_config(m)->steps_per_beat;
+    jc->units_per_step = acd_engine_config(e)->units_per_step;
     for (int i = 0; i < ACD_JACK_MAX_PATTERNS; i++) {
         jc->connect_in[i] = o->connect_in[i];
         jc->connect_out[i] = o->connect_out[i];
@@ -278,7 +282,7 @@ int main(int argc, char **argv)
         goto out_model;
     }
     AcdJackConfig jc;
-    jack_config_from(&o, engine, &jc);
+    jack_config_from(&o, model, engine, &jc);
     if (acd_jack_init(jack, &jc, engine, &err) != ACD_OK) {
         say(LOG_ERROR, "%s", acd_error_text(&err));
         goto out_engine;

@@ -31,6 +31,7 @@ typedef struct {
     int count_in_steps;  /* --count-in */
     int stop_after_bars; /* --stop-bars */
     bool thru;           /* --thru */
+    bool no_transport;   /* --no-transport */
     int panic_cc;        /* --panic-cc; -1: none */
     size_t in_ring;      /* --in-ring */
     size_t out_ring;     /* --out-ring */

@@ -73,6 +73,26 @@ static void release_all(AcdJackInfer *inf, int64_t known)
     acd_jack_infer_push(inf, inf->buf, n);
 }
 
+/* Follow JACK transport: tempo, meter and bar position while it rolls; a
+ * stop releases everything and returns to the configured tempo. */
+static void follow_clock(AcdJackInfer *inf, int64_t known)
+{
+    AcdJackClock c;
+    size_t n = acd_ring_read_space(inf->rt->clock_ring);
+    for (size_t i = 0; i < n && acd_ring_read(inf->rt->clock_ring, &c) == ACD_OK; i++) {
+        if (c.rolling) {
+            double spb = inf->steps_per_beat;
+            acd_engine_follow(inf->engine, c.frame, c.song_beats * spb,
+                              inf->rate * 60.0 / (c.bpm * spb), c.beats_per_bar);
+            inf->rolling = true;
+        } else if (inf->rolling) {
+            release_all(inf, known);
+            acd_engine_unfollow(inf->engine, inf->free_units_per_step);
+            inf->rolling = false;
+        }
+    }
+}
+
 static bool is_panic(const AcdJackInfer *inf, const AcdEvent *ev)
 {
     return inf->panic_cc >= 0 && ev->len == 3 && (ev->data[0] & 0xF0) == ACD_MIDI_CC &&
@@ -94,6 +114,8 @@ static void *infer_main(void *arg)
          * RealtimeSanitizer build checks it like the process callback). */
         acd_rt_enter();
         int64_t known = atomic_load_explicit(&rt->known_until, memory_order_acquire);
+        if (rt->clock_ring)
+            follow_clock(inf, known);
         /* Bounded by the ring's capacity: events arriving meanwhile wait
          * for the next wake-up, which their cycle has already posted. */
         size_t n_in = acd_ring_read_space(rt->in_ring);
@@ -130,6 +152,8 @@ AcdStatus acd_jack_infer_start(AcdJackInfer *inf, jack_client_t *client)
 {
     atomic_store(&inf->quit, 0);
     atomic_store(&inf->release_req, 0);
+    inf->rolling = false;
+    inf->rate = jack_get_sample_rate(client);
     int prio = jack_client_real_time_priority(client) - 1;
     int realtime = jack_is_realtime(client) && prio > 0;
     int rc = jack_client_create_thread(client, &inf->thread, realtime ? prio : 0, realtime,

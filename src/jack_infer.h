@@ -22,6 +22,10 @@ typedef struct {
     atomic_int release_req;         /* main -> thread: bit 0 release everything, bit 1 then drain */
     atomic_int_least64_t out_delay; /* frames from a step's start to its output frame */
     int64_t last_stamp;             /* engine time of the last event pushed (thread only) */
+    double rate;                    /* sample rate, for the transport's tempo */
+    int steps_per_beat;             /* the model's grid */
+    double free_units_per_step;     /* the configured tempo, when transport stops */
+    bool rolling;                   /* following JACK transport (thread only) */
 } AcdJackInfer;
 
 /* Allocate the scratch (capacity for ACD_ENGINE_MAX_STEP_EVENTS). Not RT-safe. */

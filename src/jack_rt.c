@@ -117,17 +117,50 @@ ACD_REALTIME static void write_accompaniment(AcdJackRt *rt, int64_t frame, jack_
         COUNT(out_events, written);
 }
 
+/* Tell the inference thread about JACK transport: when it starts or stops
+ * rolling, when tempo or meter change, and every 8 cycles while it rolls
+ * (so that drift and relocations are followed). Returns true when it did. */
+ACD_REALTIME static bool publish_clock(AcdJackRt *rt, int64_t frame)
+{
+    jack_position_t pos;
+    jack_transport_state_t state = jack_transport_query(rt->client, &pos);
+    bool rolling = state == JackTransportRolling && (pos.valid & JackPositionBBT) &&
+                   pos.beats_per_minute > 0 && pos.ticks_per_beat > 0 && pos.beats_per_bar >= 1 &&
+                   pos.bar >= 1 && pos.beat >= 1;
+    rt->clock_cycles++;
+    if (!rolling && !rt->clock_rolling)
+        return false;
+    int32_t bpb = rolling ? (int32_t)pos.beats_per_bar : 0;
+    if (rolling == rt->clock_rolling && rt->clock_cycles < 8 &&
+        pos.beats_per_minute == rt->clock_bpm && bpb == rt->clock_bpb)
+        return false;
+    AcdJackClock c = {frame, 0, 0, bpb, rolling};
+    if (rolling) {
+        c.song_beats = (double)(pos.bar - 1) * bpb + (pos.beat - 1) + pos.tick / pos.ticks_per_beat;
+        c.bpm = pos.beats_per_minute;
+    }
+    /* A full ring skips this one: the next carries the same information. */
+    if (acd_ring_write(rt->clock_ring, &c) != ACD_OK)
+        return false;
+    rt->clock_rolling = rolling;
+    rt->clock_bpm = c.bpm;
+    rt->clock_bpb = bpb;
+    rt->clock_cycles = 0;
+    return true;
+}
+
 ACD_REALTIME int acd_jack_rt_process(jack_nframes_t nframes, void *arg)
 {
     AcdJackRt *rt = arg;
     acd_rt_enter();
     int64_t frame = frame_now(rt);
+    bool clock = rt->clock_ring && publish_clock(rt, frame);
     uint32_t queued = read_melody(rt, frame, nframes);
 
     int64_t known = frame + nframes;
     atomic_store_explicit(&rt->known_until, known, memory_order_release);
     int64_t due = atomic_load_explicit(&rt->next_decision, memory_order_acquire);
-    if (queued > 0 || known >= due)
+    if (queued > 0 || clock || known >= due)
         sem_post(rt->wake);
 
     write_accompaniment(rt, frame, nframes);

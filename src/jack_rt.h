@@ -31,6 +31,16 @@ typedef struct {
     atomic_uint_least64_t wakes; /* inference: semaphore wake-ups */
 } AcdJackCounters;
 
+/* JACK transport as the process callback saw it at the start of a cycle,
+ * for the inference thread (the engine follows it while it rolls). */
+typedef struct {
+    int64_t frame;     /* absolute frame of the cycle's start */
+    double song_beats; /* beats since bar 1, beat 1, at that frame */
+    double bpm;        /* beats per minute */
+    int32_t beats_per_bar;
+    int32_t rolling; /* 0: stopped, or no BBT information */
+} AcdJackClock;
+
 /* Shared between the process callback (RT), the inference thread and the
  * main thread. Set up while the client is inactive; afterwards the fields
  * marked "fixed" are only read. */
@@ -42,6 +52,7 @@ typedef struct {
     AcdRing *in_ring;       /* fixed: RT writes melody events (AcdEvent), inference reads */
     AcdRing *out_ring;      /* fixed: inference writes accompaniment (AcdEvent), RT reads */
     size_t in_reserve;      /* fixed: in_ring slots only note-offs may fill */
+    AcdRing *clock_ring;    /* fixed: RT writes AcdJackClock; NULL: ignore transport */
     sem_t *wake;            /* fixed: the inference thread's semaphore */
     sem_t *main_wake;       /* fixed: the main thread's semaphore */
 
@@ -61,6 +72,10 @@ typedef struct {
     int64_t frame64;       /* the same, extended to 64 bits (JACK's wraps after 24 h at 48 kHz) */
     bool have_frame;
     int64_t last_late_time; /* time of the last late message, to count late steps once */
+    bool clock_rolling;     /* what the last AcdJackClock said */
+    double clock_bpm;
+    int32_t clock_bpb;
+    uint32_t clock_cycles; /* cycles since the last AcdJackClock */
 
     AcdJackCounters count;
 } AcdJackRt;

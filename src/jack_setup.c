@@ -13,6 +13,8 @@ AcdStatus acd_jack_init(AcdJack *j, const AcdJackConfig *cfg, AcdEngine *engine,
     memset(j, 0, sizeof *j);
     j->cfg = *cfg;
     j->engine = engine;
+    j->infer.steps_per_beat = cfg->steps_per_beat;
+    j->infer.free_units_per_step = cfg->units_per_step;
     AcdStatus st = acd_ring_new(cfg->in_ring_size, sizeof(AcdEvent), &j->rt.in_ring);
     if (st != ACD_OK)
         return acd_error_set(err, st, "input ring of %zu events: %s", cfg->in_ring_size,
@@ -29,6 +31,11 @@ AcdStatus acd_jack_init(AcdJack *j, const AcdJackConfig *cfg, AcdEngine *engine,
         goto fail_sem;
     }
     j->rt.in_reserve = cfg->in_reserve;
+    if (cfg->follow_transport &&
+        (st = acd_ring_new(64, sizeof(AcdJackClock), &j->rt.clock_ring)) != ACD_OK) {
+        acd_error_set(err, st, "transport ring: %s", acd_strerror(st));
+        goto fail_sem;
+    }
     if (sem_init(&j->wake, 0, 0) != 0) {
         st = acd_error_set(err, ACD_ERR_IO, "sem_init: %s", strerror(errno));
         goto fail_sem;
@@ -52,6 +59,7 @@ fail_infer:
 fail_main_sem:
     sem_destroy(&j->wake);
 fail_sem:
+    acd_ring_free(j->rt.clock_ring);
     acd_ring_free(j->rt.out_ring);
 fail_out_ring:
     acd_ring_free(j->rt.in_ring);
@@ -64,9 +72,10 @@ void acd_jack_cleanup(AcdJack *j)
     acd_jack_infer_cleanup(&j->infer);
     sem_destroy(&j->main_wake);
     sem_destroy(&j->wake);
+    acd_ring_free(j->rt.clock_ring);
     acd_ring_free(j->rt.out_ring);
     acd_ring_free(j->rt.in_ring);
-    j->rt.in_ring = j->rt.out_ring = NULL;
+    j->rt.in_ring = j->rt.out_ring = j->rt.clock_ring = NULL;
 }
 
 int64_t acd_jack_out_delay(const AcdJack *j)
@@ -172,6 +181,12 @@ AcdStatus acd_jack_open(AcdJack *j, AcdError *err)
     /* A fresh start on this server: frame times restart, nothing sounds. */
     acd_ring_reset(j->rt.in_ring);
     acd_ring_reset(j->rt.out_ring);
+    if (j->rt.clock_ring)
+        acd_ring_reset(j->rt.clock_ring);
+    j->rt.clock_rolling = false;
+    j->rt.clock_bpm = 0;
+    j->rt.clock_bpb = 0;
+    j->rt.clock_cycles = 0;
     atomic_store(&j->rt.known_until, 0);
     atomic_store(&j->rt.next_decision, INT64_MAX);
     atomic_store(&j->rt.drain, 0);

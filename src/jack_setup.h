@@ -29,6 +29,9 @@ typedef struct {
     int64_t grace_frames;    /* engine grace, for the output delay */
     uint16_t out_channels;   /* bit mask for the start-up CC123 */
     int panic_cc;            /* -1: none */
+    bool follow_transport;   /* take tempo and bar position from JACK transport when it rolls */
+    int steps_per_beat;      /* the model's grid */
+    double units_per_step;   /* frames per step at the configured tempo */
     const char *connect_in[ACD_JACK_MAX_PATTERNS];  /* regexes of source ports */
     const char *connect_out[ACD_JACK_MAX_PATTERNS]; /* regexes of destination ports */
     const char *connect_thru[ACD_JACK_MAX_PATTERNS];

@@ -58,6 +58,7 @@ typedef struct {
     size_t cap_points;
     char *fingerprint;
     AcdTrainMeter meter;
+    const char *loading; /* the split being loaded, for the progress line */
 } Run;
 
 static void run_cleanup(Run *r)
@@ -134,7 +135,7 @@ static void load_progress(void *user, size_t done, size_t total)
 {
     Run *r = user;
     if (r->meter.bar && !r->meter.quiet && (done % 16 == 0 || done == total)) {
-        fprintf(r->meter.out, "\r\033[Kloading songs %zu/%zu", done, total);
+        fprintf(r->meter.out, "\r\033[Kloading %s songs %zu/%zu", r->loading, done, total);
         fflush(r->meter.out);
         r->meter.drawn = true;
     }
@@ -143,12 +144,14 @@ static void load_progress(void *user, size_t done, size_t total)
 static AcdStatus load_data(Run *r, AcdError *err)
 {
     const AcdTrainOptions *o = r->opt;
+    r->loading = "train";
     AcdStatus st = acd_train_set_load(&r->train, o->data, o->collection, ACD_SPLIT_TRAIN, &r->cfg,
                                       o->train_hop, o->max_songs, load_progress, r, err);
     if (st)
         return st;
     AcdError verr = {0};
     /* validation: every step once, windows side by side */
+    r->loading = "valid";
     st = acd_train_set_load(&r->valid, o->data, o->collection, ACD_SPLIT_VALID, &r->cfg,
                             r->cfg.window, o->max_songs, load_progress, r, &verr);
     if (st == ACD_ERR_NOMEM)

@@ -90,9 +90,46 @@ static int recorder_process(jack_nframes_t nframes, void *arg)
 {
     AcdProbe *p = arg;
     int64_t frame = jack_last_frame_time(p->recorder);
+    jack_position_t pos;
+    if (jack_transport_query(p->recorder, &pos) == JackTransportRolling)
+        atomic_store(&p->transport_offset, frame - (int64_t)pos.frame);
     record(p, p->accomp, p->acc, &p->n_acc, frame, nframes);
     record(p, p->thru, p->thru_rec, &p->n_thru, frame, nframes);
     return 0;
+}
+
+static void timebase(jack_transport_state_t state, jack_nframes_t nframes, jack_position_t *pos,
+                     int new_pos, void *arg)
+{
+    AcdProbe *p = arg;
+    double frames_per_beat = pos->frame_rate * 60.0 / p->tb_bpm;
+    double beats = pos->frame / frames_per_beat;
+    long whole = (long)beats;
+    pos->valid = JackPositionBBT;
+    pos->beats_per_bar = (float)p->tb_beats_per_bar;
+    pos->beat_type = 4;
+    pos->ticks_per_beat = 1920;
+    pos->beats_per_minute = p->tb_bpm;
+    pos->bar = (int32_t)(whole / p->tb_beats_per_bar) + 1;
+    pos->beat = (int32_t)(whole % p->tb_beats_per_bar) + 1;
+    pos->tick = (int32_t)((beats - (double)whole) * 1920.0);
+    pos->bar_start_tick = (double)(pos->bar - 1) * p->tb_beats_per_bar * 1920.0;
+}
+
+bool acd_probe_transport_start(AcdProbe *p, double bpm, int beats_per_bar)
+{
+    p->tb_bpm = bpm;
+    p->tb_beats_per_bar = beats_per_bar;
+    if (jack_set_timebase_callback(p->player, 0, timebase, p) != 0)
+        return false;
+    jack_transport_locate(p->player, 0);
+    jack_transport_start(p->player);
+    return true;
+}
+
+void acd_probe_transport_stop(AcdProbe *p)
+{
+    jack_transport_stop(p->player);
 }
 
 static int on_xrun(void *arg)

@@ -39,6 +39,11 @@ typedef struct {
     atomic_uint_least64_t rec_overflow;
     atomic_uint_least64_t xruns;
     atomic_int lost;
+
+    /* JACK transport, when the player is timebase master. */
+    double tb_bpm;
+    int tb_beats_per_bar;
+    atomic_int_least64_t transport_offset; /* frame time - transport frame, while rolling */
 } AcdProbe;
 
 /* Open both clients on the current server ($JACK_DEFAULT_SERVER) and
@@ -68,6 +73,14 @@ bool acd_probe_done(AcdProbe *p);
 /* Fill one whole period with 3-byte messages; returns how many fit. Blocks
  * (polling) until the player has done it. */
 uint64_t acd_probe_burst(AcdProbe *p);
+
+/* Become timebase master at bpm with bars of beats_per_bar (BBT from the
+ * transport frame, bar 1 beat 1 at frame 0) and start the transport.
+ * False if JACK refuses. */
+bool acd_probe_transport_start(AcdProbe *p, double bpm, int beats_per_bar);
+
+/* Stop the transport. */
+void acd_probe_transport_stop(AcdProbe *p);
 
 /* Milliseconds sleep helper for the test thread. */
 void acd_probe_sleep_ms(int ms);

@@ -349,6 +349,42 @@ START_TEST(test_xruns_against_idle_baseline)
 }
 END_TEST
 
+START_TEST(test_follows_jack_transport)
+{
+    Rig r;
+    const char *args[] = {"--stop-bars", "0", NULL};
+    rig_up(&r, args, true, false);
+    /* 90 BPM in 3/4 from the transport: 8000 frames a 16th, not 6000. */
+    ck_assert(acd_probe_transport_start(&r.probe, 90.0, 3));
+    acd_probe_sleep_ms(300);
+    size_t n = melody(mel, 24, 2 * 8000, 3 * 8000);
+    /* Start off the grid: the engine snaps to the transport's steps. */
+    int64_t start = acd_probe_play(&r.probe, mel, n, 9600 + 1234);
+    wait_done(&r.probe);
+    acd_probe_sleep_ms(300);
+    int64_t offset = atomic_load(&r.probe.transport_offset);
+    size_t k = atomic_load(&r.probe.n_acc), checked = 0;
+    for (size_t i = 0; i < k; i++) {
+        const AcdEvent *ev = &r.probe.acc[i];
+        if (ev->time < start)
+            continue;
+        ck_assert_msg((ev->time - DELAY - offset) % 8000 == 0,
+                      "event at %lld is %lld frames off the transport's grid", (long long)ev->time,
+                      (long long)((ev->time - DELAY - offset) % 8000));
+        checked++;
+    }
+    ck_assert_uint_gt(note_ons_after(&r.probe, start), 4);
+    printf("jack: %zu events on the transport's 90 BPM grid\n", checked);
+    /* Stopping the transport stops the accompaniment, releasing everything. */
+    acd_probe_transport_stop(&r.probe);
+    for (int i = 0; i < 100 && stuck_notes(&r.probe) > 0; i++)
+        acd_probe_sleep_ms(10);
+    ck_assert_uint_eq(stuck_notes(&r.probe), 0);
+    ck_assert_int_eq(acd_test_accompd_stop(&r.daemon, SIGTERM), 0);
+    rig_down(&r);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("jack");
@@ -359,6 +395,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_no_stuck_notes_after_sigkill_and_restart);
     tcase_add_test(tc, test_survives_jackd_restarts);
     tcase_add_test(tc, test_flood_and_burst_counted_exactly);
+    tcase_add_test(tc, test_follows_jack_transport);
     tcase_add_test(tc, test_xruns_against_idle_baseline);
     suite_add_tcase(s, tc);
     return s;

@@ -8,30 +8,15 @@
 #include <time.h>
 
 #include "accompd/engine.h"
+#include "accompd/log.h"
 #include "accompd/model.h"
 #include "accompd/realtime.h"
 #include "accompd_options.h"
 #include "jack_setup.h"
 
-/* Terse, one event a line, with a level; only ever from the main thread. */
+/* Log lines go through acd_log (one event a line, with a level, journald-
+ * aware), only ever from the main thread. -v shows debug lines. */
 static int verbosity;
-
-static void say(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(int level, const char *fmt, ...)
-{
-    static const char *const names[] = {"error", "info", "debug"};
-    if (level > verbosity + 1)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "accompd: %s: ", names[level < 0 ? 0 : level > 2 ? 2 : level]);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-#define LOG_ERROR 0
-#define LOG_INFO  1
-#define LOG_DEBUG 2
 
 /* Signals only set a flag and post the main semaphore (async-signal-safe). */
 static volatile sig_atomic_t quit_signal;
@@ -88,7 +73,7 @@ static void log_counters(const char *what, const Snapshot *s)
     for (int i = 0; i < 14 && n < sizeof line; i++)
         n += (size_t)snprintf(line + n, sizeof line - n, "%s%s=%llu", i ? " " : "",
                               counter_names[i], (unsigned long long)s->v[i]);
-    say(LOG_INFO, "%s %s", what, line);
+    acd_log_info("%s %s", what, line);
 }
 
 static bool counters_changed(const Snapshot *a, const Snapshot *b)
@@ -137,14 +122,15 @@ static bool open_with_backoff(AcdJack *j, bool first)
     while (!quit_signal) {
         AcdError err = {0};
         if (acd_jack_open(j, &err) == ACD_OK) {
-            say(LOG_INFO, "ready: client %s, ports %s %s%s%s, output delay %lld frames",
-                j->cfg.client_name, ACD_JACK_PORT_IN, ACD_JACK_PORT_OUT, j->cfg.thru ? " " : "",
-                j->cfg.thru ? ACD_JACK_PORT_THRU : "", (long long)acd_jack_out_delay(j));
+            acd_log_info("ready: client %s, ports %s %s%s%s, output delay %lld frames",
+                         j->cfg.client_name, ACD_JACK_PORT_IN, ACD_JACK_PORT_OUT,
+                         j->cfg.thru ? " " : "", j->cfg.thru ? ACD_JACK_PORT_THRU : "",
+                         (long long)acd_jack_out_delay(j));
             return true;
         }
         if (!said || verbosity > 0)
-            say(LOG_INFO, "%s; retrying%s", acd_error_text(&err),
-                first ? "" : " (server restarting?)");
+            acd_log_info("%s; retrying%s", acd_error_text(&err),
+                         first ? "" : " (server restarting?)");
         said = true;
         wait_main(&j->main_wake, backoff_ms);
         backoff_ms = backoff_ms * 2 > 2000 ? 2000 : backoff_ms * 2;
@@ -221,7 +207,7 @@ static double server_rate(const AcdOptions *o)
 static void silence_jack_errors(const char *msg)
 {
     if (verbosity > 1)
-        say(LOG_DEBUG, "jack: %s", msg);
+        acd_log_debug("jack: %s", msg);
 }
 
 int main(int argc, char **argv)
@@ -230,7 +216,7 @@ int main(int argc, char **argv)
     AcdError err = {0};
     acd_options_default(&o);
     if (acd_options_parse(&o, argc, argv, &err) != ACD_OK) {
-        say(LOG_ERROR, "%s", acd_error_text(&err));
+        acd_log_error("%s", acd_error_text(&err));
         acd_options_usage(stderr);
         return 2;
     }
@@ -243,6 +229,8 @@ int main(int argc, char **argv)
         return 0;
     }
     verbosity = o.verbose;
+    acd_log_init(2, "accompd");
+    acd_log_set_level(verbosity > 0 ? ACD_LOG_DEBUG : ACD_LOG_INFO);
     jack_set_error_function(silence_jack_errors);
     jack_set_info_function(silence_jack_errors);
     acd_rt_init();
@@ -252,11 +240,11 @@ int main(int argc, char **argv)
     AcdEngine *engine = NULL;
     AcdJack *jack = calloc(1, sizeof *jack);
     if (!jack) {
-        say(LOG_ERROR, "out of memory");
+        acd_log_error("out of memory");
         return 1;
     }
     if (acd_model_load(o.model_path, &model, &err) != ACD_OK) {
-        say(LOG_ERROR, "%s", acd_error_text(&err));
+        acd_log_error("%s", acd_error_text(&err));
         goto out_free;
     }
 
@@ -267,7 +255,7 @@ int main(int argc, char **argv)
     double rate = 0;
     long backoff_ms = 100;
     while (!quit_signal && (rate = server_rate(&o)) <= 0) {
-        say(LOG_INFO, "no JACK server yet; retrying");
+        acd_log_info("no JACK server yet; retrying");
         wait_main(&boot_wake, backoff_ms);
         backoff_ms = backoff_ms * 2 > 2000 ? 2000 : backoff_ms * 2;
     }
@@ -278,18 +266,18 @@ int main(int argc, char **argv)
         goto out_model;
     }
     if (make_engine(&o, model, rate, &engine, &err) != ACD_OK) {
-        say(LOG_ERROR, "%s", acd_error_text(&err));
+        acd_log_error("%s", acd_error_text(&err));
         goto out_model;
     }
     AcdJackConfig jc;
     jack_config_from(&o, model, engine, &jc);
     if (acd_jack_init(jack, &jc, engine, &err) != ACD_OK) {
-        say(LOG_ERROR, "%s", acd_error_text(&err));
+        acd_log_error("%s", acd_error_text(&err));
         goto out_engine;
     }
     install_signals(&jack->main_wake);
-    say(LOG_INFO, "model %s, %.1f BPM, %d steps per beat, grace %.1f ms, %.0f Hz", o.model_path,
-        o.tempo_bpm, acd_model_config(model)->steps_per_beat, o.grace_ms, rate);
+    acd_log_info("model %s, %.1f BPM, %d steps per beat, grace %.1f ms, %.0f Hz", o.model_path,
+                 o.tempo_bpm, acd_model_config(model)->steps_per_beat, o.grace_ms, rate);
 
     if (!open_with_backoff(jack, true)) {
         rc = 0;
@@ -308,7 +296,7 @@ int main(int argc, char **argv)
             break;
         if (atomic_load(&jack->lost)) {
             losses++;
-            say(LOG_INFO, "JACK server lost (%u); reconnecting", losses);
+            acd_log_info("JACK server lost (%u); reconnecting", losses);
             acd_jack_close(jack, false);
             jack->restoring = true;
             if (!open_with_backoff(jack, false))
@@ -333,7 +321,7 @@ int main(int argc, char **argv)
             acd_jack_remember(jack);
         }
     }
-    say(LOG_INFO, "stopping (signal %d): releasing notes", (int)quit_signal);
+    acd_log_info("stopping (signal %d): releasing notes", (int)quit_signal);
     acd_jack_close(jack, true);
     snapshot(&jack->rt.count, &now);
     log_counters("final", &now);

@@ -33,6 +33,8 @@ static void usage(FILE *out)
             "  --window N     steps per sequence (default 100)\n"
             "  --batch N      sequences per update (default 64)\n"
             "  --threads N    threads splitting the batch (default 1)\n"
+            "  --blas-threads N  OpenBLAS threads inside each sgemm (default 1; the trainer\n"
+            "                 uses 1, see README.md)\n"
             "  --seconds S    time to measure (default 10)\n"
             "\n"
             "Set OPENBLAS_CORETYPE (e.g. SkylakeX) before starting: OpenBLAS reads it at load.\n"
@@ -62,10 +64,12 @@ int acd_cmd_bench_train(int argc, char **argv)
         {"batch", required_argument, NULL, 'B'},
         {"threads", required_argument, NULL, 'j'},
         {"seconds", required_argument, NULL, 's'},
+        {"blas-threads", required_argument, NULL, 'b'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int H = 128, n_in = 88, n_out = 88, T = 100, B = 64, threads = 1, seconds = 10, c, rc = 0;
+    int blas = 1;
     optind = 1;
     while (!rc && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -90,6 +94,9 @@ int acd_cmd_bench_train(int argc, char **argv)
         case 's':
             rc = get_int(optarg, 1, 3600, &seconds);
             break;
+        case 'b':
+            rc = get_int(optarg, 1, 64, &blas);
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -100,7 +107,7 @@ int acd_cmd_bench_train(int argc, char **argv)
     }
     if (rc)
         return rc;
-    openblas_set_num_threads(1);
+    openblas_set_num_threads(blas);
     AcdTrainShape shape = {n_in, n_out, H, 1, H, 1};
     AcdTrainNet *net = NULL;
     AcdTrainWork *work = NULL;
@@ -154,8 +161,9 @@ int acd_cmd_bench_train(int argc, char **argv)
     double rate = (double)iters * T * B / (t1 - t0);
     const char *core = getenv("OPENBLAS_CORETYPE");
     printf("accomp bench-train: H %d, n_in %d, n_out %d, T %d, batch %d, %d thread%s, "
-           "OPENBLAS_CORETYPE=%s\n",
-           H, n_in, n_out, T, B, threads, threads > 1 ? "s" : "", core ? core : "(unset)");
+           "%d BLAS thread%s, OPENBLAS_CORETYPE=%s\n",
+           H, n_in, n_out, T, B, threads, threads > 1 ? "s" : "", blas, blas > 1 ? "s" : "",
+           core ? core : "(unset)");
     printf("  %ld updates in %.2f s: %.1f ms per update, %.0f time steps x batch per second "
            "(loss %.4f)\n",
            iters, t1 - t0, 1e3 * (t1 - t0) / (double)iters, rate, loss.loss);

@@ -262,6 +262,16 @@ ACD_REALTIME void acd_engine_follow(AcdEngine *e, int64_t time, double song_step
         return;
     if (beats_per_bar >= 1 && beats_per_bar <= ACD_MODEL_MAX_BEATS_PER_BAR)
         e->cfg.beats_per_bar = beats_per_bar;
+    /* Same tempo (within 0.2%) and where the current anchor predicts
+     * (within 1/64 step): keep the anchor. Clocks report rounded or noisy
+     * positions (JACK's BBT in whole ticks, ~17 frames at 1920 ticks a beat
+     * and 90 BPM; MIDI clock fitted through jittery ticks); re-anchoring on
+     * every report would make the grid jitter by that much. */
+    if (e->following && fabs(units_per_step - e->units_per_step) <= 0.002 * units_per_step) {
+        double predicted = e->follow_step + (double)(time - e->follow_time) / units_per_step;
+        if (fabs(predicted - song_step) <= 1.0 / 64)
+            return;
+    }
     /* The next undecided step's boundary on the grid followed so far. */
     double old_start = e->base_time + (double)(e->step - e->base_step) * e->units_per_step;
     e->following = true;

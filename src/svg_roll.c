@@ -14,8 +14,8 @@
 #define ROW_MAX_PX  1150.0
 #define LEFT_PX     46.0 /* pitch names */
 #define RIGHT_PX    16.0
-#define TOP_PX      78.0 /* title, subtitle, legend */
-#define ROW_GAP_PX  26.0 /* bar numbers live here */
+#define TOP_PX      100.0 /* title, subtitle, legend */
+#define ROW_GAP_PX  26.0  /* bar numbers live here */
 #define BOTTOM_PX   18.0
 #define PAD_SEMIS   2 /* empty rows above and below the notes */
 
@@ -244,7 +244,7 @@ static void draw_row(const Roll *R, const AcdSvgRoll *r, size_t first, size_t la
             LEFT_PX, y0, w, h);
 }
 
-static void draw_header(const Roll *R, const AcdSvgRoll *r, double width, bool cut)
+static void draw_header(const Roll *R, const AcdSvgRoll *r, bool cut)
 {
     FILE *f = R->f;
     fputs("<text x=\"16\" y=\"28\" font-size=\"18\" font-weight=\"bold\" fill=\"#212529\">", f);
@@ -257,21 +257,18 @@ static void draw_header(const Roll *R, const AcdSvgRoll *r, double width, bool c
             fprintf(f, "%s(first %d bars)", r->subtitle ? " · " : "", ACD_SVG_ROLL_MAX_BARS);
         fputs("</text>\n", f);
     }
-    /* Legend, right-aligned. */
-    double x = width - RIGHT_PX - 230.0;
+    /* Legend on its own line: beside the title it collides with a long
+     * subtitle on a short song's narrow picture. */
     fprintf(f,
-            "<rect x=\"%.1f\" y=\"18\" width=\"14\" height=\"10\" rx=\"1.5\" fill=\"%s\" "
+            "<rect x=\"16\" y=\"60\" width=\"14\" height=\"10\" rx=\"1.5\" fill=\"%s\" "
             "stroke=\"%s\"/>\n"
-            "<text x=\"%.1f\" y=\"27\" font-size=\"12\" fill=\"#212529\">melody</text>\n"
-            "<rect x=\"%.1f\" y=\"18\" width=\"14\" height=\"10\" rx=\"1.5\" fill=\"%s\" "
+            "<text x=\"36\" y=\"69\" font-size=\"12\" fill=\"#212529\">melody</text>\n"
+            "<rect x=\"96\" y=\"60\" width=\"14\" height=\"10\" rx=\"1.5\" fill=\"%s\" "
             "stroke=\"%s\"/>\n"
-            "<text x=\"%.1f\" y=\"27\" font-size=\"12\" fill=\"#212529\">accompaniment</text>\n",
-            x, MELODY_FILL, MELODY_STROKE, x + 20.0, x + 90.0, ACCOMP_FILL, ACCOMP_STROKE,
-            x + 110.0);
-    fprintf(f,
-            "<text x=\"%.1f\" y=\"46\" font-size=\"10\" fill=\"#868e96\">bars numbered; thin "
-            "lines: beats</text>\n",
-            x);
+            "<text x=\"116\" y=\"69\" font-size=\"12\" fill=\"#212529\">accompaniment</text>\n"
+            "<text x=\"222\" y=\"69\" font-size=\"10\" fill=\"#868e96\">bars numbered · thin "
+            "lines: beats · C4 = middle C</text>\n",
+            MELODY_FILL, MELODY_STROKE, ACCOMP_FILL, ACCOMP_STROKE);
 }
 
 AcdStatus acd_svg_roll_write(const AcdSvgRoll *r, const char *path, AcdError *err)
@@ -294,7 +291,7 @@ AcdStatus acd_svg_roll_write(const AcdSvgRoll *r, const char *path, AcdError *er
                b = a + R.bars_per_row < n_bars ? a + R.bars_per_row : n_bars;
         widest = fmax(widest, (R.bars[b] - R.bars[a]) * PX_PER_BEAT);
     }
-    double width = fmax(LEFT_PX + widest + RIGHT_PX, 480.0);
+    double width = fmax(LEFT_PX + widest + RIGHT_PX, 520.0);
     double height = TOP_PX + (double)n_rows * (row_height(&R) + ROW_GAP_PX) + BOTTOM_PX;
 
     R.f = fopen(path, "w");
@@ -309,7 +306,7 @@ AcdStatus acd_svg_roll_write(const AcdSvgRoll *r, const char *path, AcdError *er
             "sans-serif\">\n"
             "<rect width=\"100%%\" height=\"100%%\" fill=\"#f8f9fa\"/>\n",
             width, height, width, height);
-    draw_header(&R, r, width, cut);
+    draw_header(&R, r, cut);
     for (size_t row = 0; row < n_rows; row++) {
         size_t a = row * R.bars_per_row,
                b = a + R.bars_per_row < n_bars ? a + R.bars_per_row : n_bars;

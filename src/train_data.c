@@ -27,7 +27,7 @@ void acd_train_set_cleanup(AcdTrainSet *set)
 }
 
 static AcdStatus add_window(AcdTrainSet *set, size_t *cap, uint32_t song, uint32_t start,
-                            const AcdFeatureState *state)
+                            uint32_t skip, const AcdFeatureState *state)
 {
     if (set->n_windows == *cap) {
         size_t nc = *cap ? 2 * *cap : 1024;
@@ -37,7 +37,7 @@ static AcdStatus add_window(AcdTrainSet *set, size_t *cap, uint32_t song, uint32
         set->windows = w;
         *cap = nc;
     }
-    set->windows[set->n_windows++] = (AcdTrainWindow){song, start, *state};
+    set->windows[set->n_windows++] = (AcdTrainWindow){song, start, skip, *state};
     return ACD_OK;
 }
 
@@ -54,12 +54,14 @@ static AcdStatus cut_windows(AcdTrainSet *set, size_t *cap, uint32_t idx, int ho
         return ACD_ERR_NOMEM;
     AcdFeatureState fs;
     acd_features_init(&fs);
-    size_t next = 0, last = n > W ? n - W : 0;
+    size_t next = 0, last = n > W ? n - W : 0, covered = 0;
     int two = cfg->roll == ACD_ROLL_ONSET_HOLD;
     AcdStatus st = ACD_OK;
     for (size_t t = 0; t <= last && !st; t++) {
         if (t == next || t == last) {
-            st = add_window(set, cap, idx, (uint32_t)t, &fs);
+            size_t skip = (size_t)hop >= W && covered > t ? covered - t : 0;
+            st = add_window(set, cap, idx, (uint32_t)t, (uint32_t)skip, &fs);
+            covered = t + W;
             next += (size_t)hop;
             if (t == last)
                 break;
@@ -263,6 +265,6 @@ void acd_train_set_fill(const AcdTrainSet *set, size_t w, int transpose, float *
         acd_features_target(cfg, arow, two ? arow + Pa : NULL, yr);
         if (t + 1 < T)
             memcpy(y_prev + (size_t)(t + 1) * n_out, yr, (size_t)n_out * sizeof *yr);
-        mask[t] = 1.0f;
+        mask[t] = (uint32_t)t < win->skip ? 0.0f : 1.0f;
     }
 }

@@ -27,6 +27,7 @@ typedef struct {
 typedef struct {
     uint32_t song;
     uint32_t start;
+    uint32_t skip; /* leading steps masked: already covered by the window before (hop = window) */
     AcdFeatureState state;
 } AcdTrainWindow;
 
@@ -51,9 +52,10 @@ typedef void (*AcdTrainLoadFn)(void *user, size_t done, size_t total);
 /* Load split `split` of the collection at path (see dataset.h), at most
  * max_songs songs (0: all), with windows of cfg->window steps every hop
  * steps (the last one aligned to the song's end; a song shorter than a
- * window is one padded window). Songs that fail to load or have no melody
- * are skipped and counted. ACD_ERR_EMPTY when no song is usable, with a
- * message saying why. Not RT-safe. */
+ * window is one padded window). With hop = window every step counts once:
+ * the end-aligned window masks the steps its predecessor covered. Songs that fail to load or have
+ * no melody are skipped and counted. ACD_ERR_EMPTY when no song is usable, with a message saying
+ * why. Not RT-safe. */
 AcdStatus acd_train_set_load(AcdTrainSet *set, const char *path, AcdCollection kind, AcdSplit split,
                              const AcdModelConfig *cfg, int hop, size_t max_songs,
                              AcdTrainLoadFn progress, void *user, AcdError *err);

@@ -150,7 +150,7 @@ static AcdStatus load_data(Run *r, AcdError *err)
     if (st)
         return st;
     AcdError verr = {0};
-    /* validation: every step once, windows side by side */
+    /* validation: every step once (hop = window) */
     r->loading = "valid";
     st = acd_train_set_load(&r->valid, o->data, o->collection, ACD_SPLIT_VALID, &r->cfg,
                             r->cfg.window, o->max_songs, load_progress, r, &verr);

@@ -1,4 +1,5 @@
-/* Binary cross-entropy with logits for the trainer, vectorised like the cell loops (see train_lstm.c). */
+/* Binary cross-entropy with logits for the trainer, vectorised like the cell loops (see
+ * train_lstm.c). */
 #include "train_loss.h"
 
 #if defined(__GNUC__) && !defined(__clang__)

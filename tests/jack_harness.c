@@ -254,6 +254,18 @@ bool acd_test_wait_port(jack_client_t *c, const char *port, int ms)
     return false;
 }
 
+void acd_test_dump_stacks(pid_t pid)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd,
+             "command -v gdb >/dev/null && gdb -p %d -batch -ex 'thread apply all bt' 2>/dev/null "
+             "| grep -E '^(#|Thread)'",
+             (int)pid);
+    fflush(stdout);
+    if (system(cmd) != 0)
+        printf("(no stacks: gdb missing or failed)\n");
+}
+
 int acd_test_fd_count(pid_t pid)
 {
     char path[64];

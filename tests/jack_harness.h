@@ -44,6 +44,10 @@ int acd_test_log_count(const char *path, const char *needle);
 /* Wait until the port exists, up to ms. */
 bool acd_test_wait_port(jack_client_t *c, const char *port, int ms);
 
+/* Print every thread's stack of a process (gdb, when installed): for
+ * diagnosing a hang in a failed test. */
+void acd_test_dump_stacks(pid_t pid);
+
 /* Open file descriptors of a process (for leak checks). */
 int acd_test_fd_count(pid_t pid);
 

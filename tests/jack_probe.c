@@ -91,8 +91,11 @@ static int recorder_process(jack_nframes_t nframes, void *arg)
     AcdProbe *p = arg;
     int64_t frame = jack_last_frame_time(p->recorder);
     jack_position_t pos;
-    if (jack_transport_query(p->recorder, &pos) == JackTransportRolling)
-        atomic_store(&p->transport_offset, frame - (int64_t)pos.frame);
+    if (jack_transport_query(p->recorder, &pos) == JackTransportRolling) {
+        int64_t off = frame - (int64_t)pos.frame;
+        if (atomic_exchange(&p->transport_offset, off) != off)
+            atomic_fetch_add(&p->offset_changes, 1);
+    }
     record(p, p->accomp, p->acc, &p->n_acc, frame, nframes);
     record(p, p->thru, p->thru_rec, &p->n_thru, frame, nframes);
     return 0;

@@ -44,6 +44,7 @@ typedef struct {
     double tb_bpm;
     int tb_beats_per_bar;
     atomic_int_least64_t transport_offset; /* frame time - transport frame, while rolling */
+    atomic_uint_least64_t offset_changes;  /* times that offset moved (an xrun slips it) */
 } AcdProbe;
 
 /* Open both clients on the current server ($JACK_DEFAULT_SERVER) and

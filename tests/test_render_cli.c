@@ -162,6 +162,30 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* --tempo scales the tempo map: the output says 150 BPM and lasts 100/150 as long. */
+START_TEST(test_tempo)
+{
+    char mid[128], args[4096];
+    tmp_name(mid, sizeof mid, "tempo.mid");
+    tune_args(args, sizeof args, mid, "--tempo 150");
+    ck_assert_int_eq(run_render("", args), 0);
+    AcdMidiFile *mf = NULL;
+    AcdError err = {0};
+    ck_assert_msg(acd_midifile_read(mid, &mf, &err) == ACD_OK, "%s", acd_error_text(&err));
+    ck_assert_uint_eq(mf->n_tempos, 1);
+    ck_assert_uint_eq(mf->tempos[0].us_per_beat, 400000);
+    AcdNote *notes;
+    size_t n;
+    ck_assert(acd_midifile_track_notes(mf, 1, &notes, &n) == ACD_OK);
+    ck_assert_uint_eq(n, 62);
+    ck_assert_double_eq_tol(acd_midifile_tick_to_sec(mf, notes[n - 1].start_tick), 62.0 * 0.4,
+                            1e-3);
+    free(notes);
+    acd_midifile_free(mf);
+    unlink(mid);
+}
+END_TEST
+
 /* RMS of a 16-bit PCM WAV file, read independently of accomp. */
 static double wav_rms(const char *path)
 {
@@ -252,6 +276,7 @@ static Suite *make_suite(void)
     TCase *tc = tcase_create("render_cli");
     tcase_add_test(tc, test_end_to_end);
     tcase_add_test(tc, test_errors);
+    tcase_add_test(tc, test_tempo);
     tcase_add_test(tc, test_wav);
     tcase_add_test(tc, test_wav_missing);
     suite_add_tcase(s, tc);

@@ -9,6 +9,7 @@
 #include "accompd/model.h"
 #include "testutil.h"
 #include "train_adam.h"
+#include "train_data.h"
 #include "train_net.h"
 #include "train_save.h"
 #include "accompd/rng.h"
@@ -288,6 +289,81 @@ START_TEST(trainer_forward_equals_inference)
 }
 END_TEST
 
+/* Windows and batch rows from the POP909 fixture: teacher forcing across
+ * window starts, masks, and transposition (a rotated pitch-class
+ * histogram, shifted roll bits). */
+START_TEST(windows_and_transposition)
+{
+    AcdModelConfig cfg;
+    acd_model_config_default(&cfg);
+    cfg.window = 32;
+    cfg.hop = 16;
+    ck_assert_int_eq(acd_model_config_check(&cfg, NULL), ACD_OK);
+    AcdTrainSet set;
+    AcdError err = {0};
+    ck_assert_msg(acd_train_set_load(&set, acd_test_src("tests/data/pop909"), ACD_COLLECTION_AUTO,
+                                     ACD_SPLIT_TRAIN, &cfg, 16, 0, NULL, NULL, &err) == ACD_OK,
+                  "%s", acd_error_text(&err));
+    ck_assert_int_eq((int)set.n_songs, 2);
+    ck_assert_int_gt((int)set.n_windows, 4);
+    const int W = cfg.window, n_in = cfg.n_in, n_out = cfg.n_out;
+    float *x0 = malloc(sizeof(float) * W * n_in), *x5 = malloc(sizeof(float) * W * n_in);
+    float *y0 = malloc(sizeof(float) * W * n_out), *y5 = malloc(sizeof(float) * W * n_out);
+    float *p0 = malloc(sizeof(float) * W * n_out), *p5 = malloc(sizeof(float) * W * n_out);
+    float *ya = malloc(sizeof(float) * W * n_out), *pa = malloc(sizeof(float) * W * n_out);
+    float m0[64], m5[64];
+    ck_assert(x0 && x5 && y0 && y5 && p0 && p5 && ya && pa);
+    int checked = 0;
+    for (size_t w = 1; w < set.n_windows; w++) {
+        const AcdTrainWindow *a = &set.windows[w - 1], *b = &set.windows[w];
+        if (a->song != b->song || b->start != a->start + 16)
+            continue;
+        acd_train_set_fill(&set, w - 1, 0, x0, ya, pa, m0);
+        acd_train_set_fill(&set, w, 0, x0, y0, p0, m0);
+        /* y_prev at the first step is the real step before the window */
+        ck_assert(memcmp(p0, ya + (size_t)15 * n_out, sizeof(float) * n_out) == 0);
+        for (int t = 1; t < W; t++)
+            ck_assert(memcmp(p0 + (size_t)t * n_out, y0 + (size_t)(t - 1) * n_out,
+                             sizeof(float) * n_out) == 0);
+        for (int t = 0; t < W; t++)
+            ck_assert(m0[t] == 1.0f);
+        acd_train_set_fill(&set, w, 5, x5, y5, p5, m5);
+        double on0 = 0, on5 = 0, acc0 = 0, acc5 = 0;
+        for (int t = 0; t < W; t++) {
+            const float *h0 = x0 + (size_t)t * n_in + n_in - 12,
+                        *h5 = x5 + (size_t)t * n_in + n_in - 12;
+            for (int c = 0; c < 12; c++)
+                ck_assert_msg(fabsf(h5[(c + 5) % 12] - h0[c]) < 1e-6f, "pc %d step %d", c, t);
+            for (int i = 0; i < 2 * cfg.p_mel; i++) {
+                on0 += (double)x0[(size_t)t * n_in + i];
+                on5 += (double)x5[(size_t)t * n_in + i];
+            }
+            for (int i = 0; i < n_out; i++) {
+                acc0 += (double)y0[(size_t)t * n_out + i];
+                acc5 += (double)y5[(size_t)t * n_out + i];
+            }
+            /* positions do not move */
+            ck_assert(memcmp(x0 + (size_t)t * n_in + 2 * cfg.p_mel,
+                             x5 + (size_t)t * n_in + 2 * cfg.p_mel,
+                             sizeof(float) * (size_t)(n_in - 2 * cfg.p_mel - 12)) == 0);
+        }
+        /* folding can merge two pitches into one, never add notes */
+        ck_assert(on5 <= on0 && on5 >= 0.9 * on0 && acc5 <= acc0 && acc5 >= 0.9 * acc0);
+        checked++;
+    }
+    ck_assert_int_gt(checked, 2);
+    free(x0);
+    free(x5);
+    free(y0);
+    free(y5);
+    free(p0);
+    free(p5);
+    free(ya);
+    free(pa);
+    acd_train_set_cleanup(&set);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("train");
@@ -298,6 +374,7 @@ int main(void)
     tcase_add_test(tc, loss_decreases_on_a_tiny_problem);
     tcase_add_test(tc, clip_scales_to_the_norm);
     tcase_add_test(tc, trainer_forward_equals_inference);
+    tcase_add_test(tc, windows_and_transposition);
     suite_add_tcase(s, tc);
     return acd_test_run(s);
 }

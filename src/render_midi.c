@@ -8,12 +8,6 @@
 #include "accompd/roles.h"
 #include "song_build.h"
 
-static const char *base_name(const char *path)
-{
-    const char *s = strrchr(path, '/');
-    return s ? s + 1 : path;
-}
-
 /* Why no track is a melody, for the error message: drums only, or a list
  * of tracks with the role each got. */
 static AcdStatus no_melody_error(const AcdMidiFile *mf, const AcdTrackRole *roles, AcdError *err)
@@ -56,7 +50,6 @@ AcdStatus acd_render_song_from_midifile(const AcdMidiFile *mf, int melody_track,
     AcdNote **notes = NULL;
     size_t *counts = NULL;
     AcdTrackRole *roles = NULL;
-    AcdSong *song = NULL;
     if (melody_track >= 0 && (size_t)melody_track >= mf->n_tracks)
         return acd_error_set(err, ACD_ERR_RANGE,
                              "%s: --melody-track %d: the file has tracks 0..%zu", path,
@@ -91,30 +84,8 @@ AcdStatus acd_render_song_from_midifile(const AcdMidiFile *mf, int melody_track,
         st = no_melody_error(mf, roles, err);
         goto done;
     }
-    if ((st = acd_song_new(base_name(path), mf->path, &song, err)) != ACD_OK)
-        goto done;
-    st = acd_beatgrid_init_midi(&song->grid, mf, acd_song_last_tick(notes, counts, mf->n_tracks),
-                                err);
-    if (st != ACD_OK) {
-        acd_error_prefix(err, "%s: ", path);
-        goto done;
-    }
-    for (size_t i = 0; i < mf->n_tracks; i++) {
-        char label[96];
-        snprintf(label, sizeof label, "track %zu '%.40s'", i, mf->tracks[i].name);
-        st = acd_song_add_part(song, label, &roles[i], err);
-        if (st == ACD_OK)
-            st = acd_song_add_midi_notes(song, mf, notes[i], counts[i], roles[i].role, err);
-        if (st != ACD_OK)
-            goto done;
-    }
-    if (mf->n_keysigs)
-        acd_song_set_keysig(song, mf->keysigs[0].sharps, mf->keysigs[0].minor);
-    acd_song_sort(song);
-    *out = song;
-    song = NULL;
+    st = acd_song_build_midi(mf, notes, counts, roles, out, err);
 done:
-    acd_song_free(song);
     free(roles);
     acd_song_free_track_notes(notes, counts, mf->n_tracks);
     return st;

@@ -271,48 +271,64 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
+AcdStatus acd_song_add_tracks(AcdSong *song, const AcdMidiFile *mf, AcdNote *const *notes,
+                             const size_t *counts, const AcdTrackRole *roles, AcdError *err)
+{
+    for (size_t i = 0; i < mf->n_tracks; i++) {
+        char label[96];
+        snprintf(label, sizeof label, "track %zu '%.40s'", i, mf->tracks[i].name);
+        AcdStatus st = acd_song_add_part(song, label, &roles[i], err);
+        if (st == ACD_OK)
+            st = acd_song_add_midi_notes(song, mf, notes[i], counts[i], roles[i].role, err);
+        if (st != ACD_OK)
+            return st;
+    }
+    return ACD_OK;
+}
+
+AcdStatus acd_song_build_midi(const AcdMidiFile *mf, AcdNote *const *notes, const size_t *counts,
+                              const AcdTrackRole *roles, AcdSong **out, AcdError *err)
+{
+    *out = NULL;
+    const char *path = mf->path ? mf->path : "(memory)";
+    AcdSong *song = NULL;
+    AcdStatus st = acd_song_new(base_name(path), mf->path, &song, err);
+    if (st != ACD_OK)
+        return st;
+    st = acd_beatgrid_init_midi(&song->grid, mf, acd_song_last_tick(notes, counts, mf->n_tracks),
+                                err);
+    if (st != ACD_OK) {
+        acd_error_prefix(err, "%s: ", path);
+        goto fail;
+    }
+    if ((st = acd_song_add_tracks(song, mf, notes, counts, roles, err)) != ACD_OK)
+        goto fail;
+    if (mf->n_keysigs)
+        acd_song_set_keysig(song, mf->keysigs[0].sharps, mf->keysigs[0].minor);
+    acd_song_sort(song);
+    *out = song;
+    return ACD_OK;
+fail:
+    acd_song_free(song);
+    return st;
+}
+
 AcdStatus acd_song_from_midifile(const AcdMidiFile *mf, AcdSong **out, AcdError *err)
 {
     *out = NULL;
     const char *path = mf->path ? mf->path : "(memory)";
     AcdNote **notes = NULL;
     size_t *counts = NULL;
-    AcdTrackRole *roles = NULL;
-    AcdSong *song = NULL;
     AcdStatus st = acd_song_track_notes(mf, &notes, &counts, err);
     if (st != ACD_OK)
         return st;
-    roles = calloc(mf->n_tracks ? mf->n_tracks : 1, sizeof *roles);
+    AcdTrackRole *roles = calloc(mf->n_tracks ? mf->n_tracks : 1, sizeof *roles);
     if (!roles) {
         st = acd_error_set(err, ACD_ERR_NOMEM, "%s: out of memory", path);
-        goto done;
+    } else {
+        acd_roles_detect(mf, notes, counts, roles);
+        st = acd_song_build_midi(mf, notes, counts, roles, out, err);
     }
-    acd_roles_detect(mf, notes, counts, roles);
-    st = acd_song_new(base_name(path), mf->path, &song, err);
-    if (st != ACD_OK)
-        goto done;
-    st = acd_beatgrid_init_midi(&song->grid, mf, acd_song_last_tick(notes, counts, mf->n_tracks),
-                                err);
-    if (st != ACD_OK) {
-        acd_error_prefix(err, "%s: ", path);
-        goto done;
-    }
-    for (size_t i = 0; i < mf->n_tracks; i++) {
-        char label[96];
-        snprintf(label, sizeof label, "track %zu '%.40s'", i, mf->tracks[i].name);
-        st = acd_song_add_part(song, label, &roles[i], err);
-        if (st == ACD_OK)
-            st = acd_song_add_midi_notes(song, mf, notes[i], counts[i], roles[i].role, err);
-        if (st != ACD_OK)
-            goto done;
-    }
-    if (mf->n_keysigs)
-        acd_song_set_keysig(song, mf->keysigs[0].sharps, mf->keysigs[0].minor);
-    acd_song_sort(song);
-    *out = song;
-    song = NULL;
-done:
-    acd_song_free(song);
     free(roles);
     acd_song_free_track_notes(notes, counts, mf->n_tracks);
     return st;

@@ -32,6 +32,16 @@ AcdStatus acd_song_track_notes(const AcdMidiFile *mf, AcdNote ***notes, size_t *
                                AcdError *err);
 void acd_song_free_track_notes(AcdNote **notes, size_t *counts, size_t n_tracks);
 
+/* Record every track of mf as a part and add its notes with its role
+ * (roles[i] for track i). */
+AcdStatus acd_song_add_tracks(AcdSong *song, const AcdMidiFile *mf, AcdNote *const *notes,
+                             const size_t *counts, const AcdTrackRole *roles, AcdError *err);
+
+/* A song from mf's tracks with the given roles, on mf's own beat grid (tempo
+ * map and time signatures); the key from its first key signature. */
+AcdStatus acd_song_build_midi(const AcdMidiFile *mf, AcdNote *const *notes, const size_t *counts,
+                              const AcdTrackRole *roles, AcdSong **out, AcdError *err);
+
 /* The last note end over all tracks, in ticks. */
 uint64_t acd_song_last_tick(AcdNote *const *notes, const size_t *counts, size_t n_tracks);
 

@@ -212,15 +212,8 @@ AcdStatus acd_song_load_pop909(const char *song_dir, int beats_per_measure, AcdS
                     err);
     if (st != ACD_OK)
         goto done;
-    for (size_t i = 0; i < mf->n_tracks; i++) {
-        char label[96];
-        snprintf(label, sizeof label, "track %zu '%.40s'", i, mf->tracks[i].name);
-        st = acd_song_add_part(song, label, &roles[i], err);
-        if (st == ACD_OK)
-            st = acd_song_add_midi_notes(song, mf, notes[i], counts[i], roles[i].role, err);
-        if (st != ACD_OK)
-            goto done;
-    }
+    if ((st = acd_song_add_tracks(song, mf, notes, counts, roles, err)) != ACD_OK)
+        goto done;
     acd_song_sort(song);
     /* POP909 melodies overlap the next note slightly in about 15% of notes:
      * a sung line is monophonic, so the overlap is an artefact. */

@@ -23,35 +23,9 @@ static void set_paths(void)
 /* Run `accomp eval ARGS` (already shell-quoted); returns the exit status. */
 static int run_eval(const char *args)
 {
-    const char *accomp = getenv("ACD_ACCOMP");
-    ck_assert_msg(accomp != NULL, "ACD_ACCOMP is not set");
-    size_t len = strlen(accomp) + strlen(args) + 700;
-    char *cmd = malloc(len);
-    ck_assert_ptr_nonnull(cmd);
-    snprintf(cmd, len, "'%s' eval %s >%s 2>%s", accomp, args, out_path, err_path);
-    int rc = system(cmd);
-    free(cmd);
-    ck_assert(rc != -1 && WIFEXITED(rc));
-    return WEXITSTATUS(rc);
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    size_t cap = 1 << 16, n = 0, got;
-    char *buf = malloc(cap);
-    ck_assert_ptr_nonnull(buf);
-    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (n + 1 == cap) {
-            buf = realloc(buf, cap *= 2);
-            ck_assert_ptr_nonnull(buf);
-        }
-    }
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "eval %s", args);
+    return acd_test_accomp("", cmd, out_path, err_path);
 }
 
 static void assert_has(const char *text, const char *want)
@@ -66,7 +40,8 @@ START_TEST(test_table_and_csv)
     snprintf(args, sizeof args, "--split any --csv '%s' '%s'", csv_path,
              acd_test_src("tests/data/pop909"));
     ck_assert_int_eq(run_eval(args), 0);
-    char *out = slurp(out_path), *err = slurp(err_path), *csv = slurp(csv_path);
+    char *out = acd_test_slurp(out_path, NULL), *err = acd_test_slurp(err_path, NULL),
+         *csv = acd_test_slurp(csv_path, NULL);
     assert_has(out, "measure");
     assert_has(out, "human  harmonizer\n");
     assert_has(out, "songs                                         3           3\n");
@@ -85,8 +60,8 @@ START_TEST(test_table_and_csv)
     snprintf(args, sizeof args, "--limit 1 --baseline none -q --data '%s'",
              acd_test_src("tests/data/pop909"));
     ck_assert_int_eq(run_eval(args), 0);
-    out = slurp(out_path);
-    err = slurp(err_path);
+    out = acd_test_slurp(out_path, NULL);
+    err = acd_test_slurp(err_path, NULL);
     assert_has(out, "human\nsongs");
     ck_assert_ptr_null(strstr(out, "harmonizer"));
     ck_assert_str_eq(err, "");
@@ -111,7 +86,7 @@ START_TEST(test_accompanied_folder)
              "--collection pop909 --split valid --accompanied '%s' --csv '%s' '%s'", dir_path,
              csv_path, acd_test_src("tests/data/pop909"));
     ck_assert_int_eq(run_eval(args), 0);
-    char *csv = slurp(csv_path);
+    char *csv = acd_test_slurp(csv_path, NULL);
     char header[512];
     snprintf(header, sizeof header, "measure,human,harmonizer,%s\nsongs,1,1,1\n",
              strrchr(dir_path, '/') + 1);
@@ -126,7 +101,7 @@ START_TEST(test_accompanied_folder)
     snprintf(args, sizeof args, "--split any --accompanied '%s' '%s'", dir_path,
              acd_test_src("tests/data/pop909"));
     ck_assert_int_eq(run_eval(args), 1);
-    char *err = slurp(err_path);
+    char *err = acd_test_slurp(err_path, NULL);
     snprintf(header, sizeof header, "%s/001.mid", dir_path);
     assert_has(err, header);
     free(err);
@@ -146,7 +121,7 @@ START_TEST(test_model_column)
     snprintf(args, sizeof args, "--split any --limit 2 --model '%s' --seed-model '%s' '%s'", model,
              model, data);
     ck_assert_int_eq(run_eval(args), 0);
-    char *out = slurp(out_path);
+    char *out = acd_test_slurp(out_path, NULL);
     assert_has(out, "human  harmonizer      small       seed\n");
     assert_has(
         out, "songs                                         2           2          2          2\n");
@@ -158,12 +133,12 @@ START_TEST(test_bad_options)
 {
     set_paths();
     ck_assert_int_eq(run_eval("--help"), 0);
-    char *out = slurp(out_path);
+    char *out = acd_test_slurp(out_path, NULL);
     assert_has(out, "usage: accomp eval");
     free(out);
     ck_assert_int_eq(run_eval(""), 2);
     ck_assert_int_eq(run_eval("--split nope x"), 2);
-    char *err = slurp(err_path);
+    char *err = acd_test_slurp(err_path, NULL);
     assert_has(err, "--split 'nope'");
     free(err);
     ck_assert_int_eq(run_eval("--baseline random x"), 2);
@@ -173,7 +148,7 @@ START_TEST(test_bad_options)
     snprintf(args, sizeof args, "--model /nonexistent.safetensors '%s'",
              acd_test_src("tests/data/pop909"));
     ck_assert_int_eq(run_eval(args), 1);
-    err = slurp(err_path);
+    err = acd_test_slurp(err_path, NULL);
     assert_has(err, "/nonexistent.safetensors");
     free(err);
     unlink(out_path);

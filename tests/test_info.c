@@ -4,45 +4,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "accompd/dataset.h"
 #include "testutil.h"
 
 static char out_path[256], err_path[256];
 
-/* Run `accomp info` with args (already shell-quoted); returns its exit
- * status and leaves stdout and stderr in out_path and err_path. */
+/* Run `accomp info ARGS`; stdout and stderr land in out_path and err_path. */
 static int run_info(const char *args)
 {
-    const char *accomp = getenv("ACD_ACCOMP");
-    ck_assert_msg(accomp != NULL, "ACD_ACCOMP is not set");
+    char cmd[8192];
     snprintf(out_path, sizeof out_path, "/tmp/acd_info_out_%d", (int)getpid());
     snprintf(err_path, sizeof err_path, "/tmp/acd_info_err_%d", (int)getpid());
-    size_t len = strlen(accomp) + strlen(args) + 600;
-    char *cmd = malloc(len);
-    ck_assert_ptr_nonnull(cmd);
-    snprintf(cmd, len, "'%s' info %s >%s 2>%s", accomp, args, out_path, err_path);
-    int rc = system(cmd);
-    free(cmd);
-    ck_assert(rc != -1 && WIFEXITED(rc));
-    return WEXITSTATUS(rc);
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    size_t got;
-    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (n + 1 == cap)
-            buf = realloc(buf, cap *= 2);
-    }
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
+    snprintf(cmd, sizeof cmd, "info %s", args);
+    return acd_test_accomp("", cmd, out_path, err_path);
 }
 
 START_TEST(test_fixtures)
@@ -52,7 +28,7 @@ START_TEST(test_fixtures)
     size_t l = strlen(args);
     snprintf(args + l, sizeof args - l, " '%s'", acd_test_src("tests/data/roles/unnamed.mid"));
     ck_assert_int_eq(run_info(args), 0);
-    char *out = slurp(out_path);
+    char *out = acd_test_slurp(out_path, NULL);
     ck_assert_ptr_nonnull(strstr(out, "  format 1, 480 ticks per beat, 4 tracks"));
     ck_assert_ptr_nonnull(strstr(out, "  tempo: 90.00 BPM\n"));
     ck_assert_ptr_nonnull(strstr(out, "track 1 'MELODY': channels 1, "));
@@ -76,14 +52,14 @@ START_TEST(test_bad_file)
     size_t l = strlen(args); /* acd_test_src returns one static buffer: one call at a time */
     snprintf(args + l, sizeof args - l, " '%s'", acd_test_src("tests/data/roles/named.mid"));
     ck_assert_int_eq(run_info(args), 1);
-    char *err = slurp(err_path), *out = slurp(out_path);
+    char *err = acd_test_slurp(err_path, NULL), *out = acd_test_slurp(out_path, NULL);
     ck_assert_ptr_nonnull(strstr(err, "not_midi.mid"));
     ck_assert_ptr_nonnull(strstr(err, "MThd"));
     ck_assert_ptr_nonnull(strstr(out, "named.mid\n")); /* the next file is still described */
     free(err);
     free(out);
     ck_assert_int_eq(run_info("/nonexistent/file.mid"), 1);
-    err = slurp(err_path);
+    err = acd_test_slurp(err_path, NULL);
     ck_assert_ptr_nonnull(strstr(err, "/nonexistent/file.mid"));
     free(err);
 }
@@ -118,7 +94,7 @@ START_TEST(test_corpus)
     snprintf(err_path, sizeof err_path, "/tmp/acd_info_err_%d", (int)getpid());
     snprintf(cmd, sizeof cmd, "xargs -0 '%s' info <%s >%s 2>%s", accomp, list, out_path, err_path);
     int rc = system(cmd);
-    char *err = slurp(err_path), *out = slurp(out_path);
+    char *err = acd_test_slurp(err_path, NULL), *out = acd_test_slurp(out_path, NULL);
     ck_assert_msg(rc == 0 && err[0] == '\0', "accomp info failed: %.400s", err);
     size_t files = 0;
     for (const char *p = out; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p))

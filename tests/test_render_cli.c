@@ -19,39 +19,11 @@ static char out_path[256], err_path[256];
  * quoted); returns its exit status, stdout and stderr in out_path/err_path. */
 static int run_render(const char *prefix, const char *args)
 {
-    const char *accomp = getenv("ACD_ACCOMP");
-    ck_assert_msg(accomp != NULL, "ACD_ACCOMP is not set");
+    char cmd[8192];
     snprintf(out_path, sizeof out_path, "/tmp/acd_render_out_%d", (int)getpid());
     snprintf(err_path, sizeof err_path, "/tmp/acd_render_err_%d", (int)getpid());
-    size_t len = strlen(accomp) + strlen(args) + strlen(prefix) + 600;
-    char *cmd = malloc(len);
-    ck_assert_ptr_nonnull(cmd);
-    snprintf(cmd, len, "%s '%s' render %s >%s 2>%s", prefix, accomp, args, out_path, err_path);
-    int rc = system(cmd);
-    free(cmd);
-    ck_assert(rc != -1 && WIFEXITED(rc));
-    return WEXITSTATUS(rc);
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    size_t cap = 1 << 16, n = 0, got;
-    char *buf = malloc(cap);
-    ck_assert_ptr_nonnull(buf);
-    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (n + 1 == cap) {
-            buf = realloc(buf, cap *= 2);
-            ck_assert_ptr_nonnull(buf);
-        }
-    }
-    buf[n] = '\0';
-    fclose(f);
-    if (len)
-        *len = n;
-    return buf;
+    snprintf(cmd, sizeof cmd, "render %s", args);
+    return acd_test_accomp(prefix, cmd, out_path, err_path);
 }
 
 /* The tune and the test model, quoted for the shell, plus extra args. */
@@ -79,7 +51,7 @@ START_TEST(test_end_to_end)
     snprintf(extra, sizeof extra, "--seed 4 --temperature 1 --channel 3 --roll '%s'", svg);
     tune_args(args, sizeof args, a, extra);
     ck_assert_int_eq(run_render("", args), 0);
-    char *out = slurp(out_path, NULL);
+    char *out = acd_test_slurp(out_path, NULL);
     ck_assert_ptr_nonnull(strstr(out, "melody: track 1 'Melody' (name 'Melody'), 62 notes"));
     ck_assert_ptr_nonnull(strstr(out, "Accompaniment on channel 3"));
     free(out);
@@ -88,7 +60,7 @@ START_TEST(test_end_to_end)
     tune_args(args, sizeof args, c, "--seed 5 --temperature 1 --channel 3");
     ck_assert_int_eq(run_render("", args), 0);
     size_t la, lb, lc;
-    char *da = slurp(a, &la), *db = slurp(b, &lb), *dc = slurp(c, &lc);
+    char *da = acd_test_slurp(a, &la), *db = acd_test_slurp(b, &lb), *dc = acd_test_slurp(c, &lc);
     ck_assert_uint_eq(la, lb);
     ck_assert_mem_eq(da, db, la);
     ck_assert(la != lc || memcmp(da, dc, la) != 0);
@@ -107,7 +79,7 @@ START_TEST(test_end_to_end)
         for (size_t i = 0; i < mf->tracks[t].n_events; i++)
             ck_assert_int_eq(mf->tracks[t].events[i].status & 0x0F, t == 1 ? 0 : 2);
     acd_midifile_free(mf);
-    char *pic = slurp(svg, NULL);
+    char *pic = acd_test_slurp(svg, NULL);
     ck_assert_ptr_nonnull(strstr(pic, ">ode_to_joy.mid</text>"));
     ck_assert_ptr_nonnull(strstr(pic, "</svg>"));
     free(pic);
@@ -126,7 +98,7 @@ START_TEST(test_errors)
     snprintf(args, sizeof args, "/nonexistent/song.mid -o '%s' --model '%s'", out,
              acd_test_src("tests/ref/small.safetensors"));
     ck_assert_int_eq(run_render("", args), 1);
-    err = slurp(err_path, NULL);
+    err = acd_test_slurp(err_path, NULL);
     ck_assert_ptr_nonnull(strstr(err, "/nonexistent/song.mid"));
     ck_assert_ptr_nonnull(strstr(err, "No such file"));
     free(err);
@@ -142,7 +114,7 @@ START_TEST(test_errors)
         snprintf(args, sizeof args, "'%s' -o '%s' --model '%s'", in, out,
                  acd_test_src("tests/ref/small.safetensors"));
         ck_assert_int_eq(run_render("", args), 1);
-        err = slurp(err_path, NULL);
+        err = acd_test_slurp(err_path, NULL);
         ck_assert_msg(strstr(err, files[i][1]) != NULL, "%s: '%s'", files[i][0], err);
         free(err);
         ck_assert_int_ne(access(out, F_OK), 0); /* nothing written */
@@ -152,7 +124,7 @@ START_TEST(test_errors)
     snprintf(in, sizeof in, "%s", acd_test_src("tests/data/demo/ode_to_joy.mid"));
     snprintf(args, sizeof args, "'%s' -o '%s'", in, out);
     ck_assert_int_eq(run_render("cd / &&", args), 1);
-    err = slurp(err_path, NULL);
+    err = acd_test_slurp(err_path, NULL);
     ck_assert_ptr_nonnull(strstr(err, "models/default.safetensors does not exist"));
     free(err);
     ck_assert_int_eq(run_render("", ""), 2);
@@ -190,7 +162,7 @@ END_TEST
 static double wav_rms(const char *path)
 {
     size_t len;
-    char *buf = slurp(path, &len);
+    char *buf = acd_test_slurp(path, &len);
     ck_assert(len > 44 && !memcmp(buf, "RIFF", 4) && !memcmp(buf + 8, "WAVE", 4));
     size_t pos = 12;
     double sum = 0.0;
@@ -234,7 +206,7 @@ START_TEST(test_wav)
     ck_assert_int_eq(run_render("", args), 0);
     double rms = wav_rms(wav);
     ck_assert_msg(rms > 1e-3, "the WAV is silent (RMS %g)", rms);
-    char *out = slurp(out_path, NULL);
+    char *out = acd_test_slurp(out_path, NULL);
     ck_assert_ptr_nonnull(strstr(out, "dBFS"));
     free(out);
     unlink(mid);
@@ -252,7 +224,7 @@ START_TEST(test_wav_missing)
     snprintf(extra, sizeof extra, "--wav '%s'", wav);
     tune_args(args, sizeof args, mid, extra);
     ck_assert_int_eq(run_render("PATH=/nonexistent", args), 1);
-    char *err = slurp(err_path, NULL);
+    char *err = acd_test_slurp(err_path, NULL);
     ck_assert_msg(strstr(err, "apt-get install fluidsynth fluid-soundfont-gm") != NULL, "%s", err);
     free(err);
     struct stat sb;
@@ -261,7 +233,7 @@ START_TEST(test_wav_missing)
     snprintf(extra, sizeof extra, "--wav '%s' --soundfont /nonexistent.sf2", wav);
     tune_args(args, sizeof args, mid, extra);
     ck_assert_int_eq(run_render("", args), 1);
-    err = slurp(err_path, NULL);
+    err = acd_test_slurp(err_path, NULL);
     ck_assert_ptr_nonnull(strstr(err, "/nonexistent.sf2"));
     ck_assert_ptr_nonnull(strstr(err, "fluid-soundfont-gm"));
     free(err);

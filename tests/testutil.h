@@ -12,6 +12,16 @@ const char *acd_test_src(const char *rel);
  * directory does not exist (tests that need it then skip, saying so). */
 const char *acd_test_data(const char *rel);
 
+/* The whole file at path, NUL-terminated, malloc'd; *len (may be NULL)
+ * receives its length. Fails the test when it cannot be read. */
+char *acd_test_slurp(const char *path, size_t *len);
+
+/* Run `PREFIX '$ACD_ACCOMP' ARGS >OUT 2>ERR` through the shell (args already
+ * quoted; prefix may be ""), and return its exit status. Fails the test when
+ * ACD_ACCOMP is unset or the command did not exit normally. */
+int acd_test_accomp(const char *prefix, const char *args, const char *out_path,
+                    const char *err_path);
+
 /* Run the suite built by make_suite; returns the process exit status. */
 int acd_test_run(void *suite);
 

@@ -57,16 +57,11 @@ static int get_int(const char *s, int lo, int hi, int *out)
 int acd_cmd_bench_train(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"hidden", required_argument, NULL, 'H'},
-        {"n-in", required_argument, NULL, 'i'},
-        {"n-out", required_argument, NULL, 'o'},
-        {"window", required_argument, NULL, 'T'},
-        {"batch", required_argument, NULL, 'B'},
-        {"threads", required_argument, NULL, 'j'},
-        {"seconds", required_argument, NULL, 's'},
-        {"blas-threads", required_argument, NULL, 'b'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"hidden", required_argument, NULL, 'H'},  {"n-in", required_argument, NULL, 'i'},
+        {"n-out", required_argument, NULL, 'o'},   {"window", required_argument, NULL, 'T'},
+        {"batch", required_argument, NULL, 'B'},   {"threads", required_argument, NULL, 'j'},
+        {"seconds", required_argument, NULL, 's'}, {"blas-threads", required_argument, NULL, 'b'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     int H = 128, n_in = 88, n_out = 88, T = 100, B = 64, threads = 1, seconds = 10, c, rc = 0;
     int blas = 1;

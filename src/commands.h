@@ -10,5 +10,6 @@ int acd_cmd_bench_train(int argc, char **argv);
 int acd_cmd_bench(int argc, char **argv);
 int acd_cmd_render(int argc, char **argv);
 int acd_cmd_eval(int argc, char **argv);
+int acd_cmd_calibrate(int argc, char **argv);
 
 #endif

@@ -218,8 +218,8 @@ static void chunk_loss(Thread *th)
                 memset(z, 0, sizeof(float) * (size_t)n);
                 continue;
             }
-            float row = acd_train_bce_row(z, bt->y + r * n, th->pos_weight, n,
-                                          m * (float)th->inv_terms);
+            float row =
+                acd_train_bce_row(z, bt->y + r * n, th->pos_weight, n, m * (float)th->inv_terms);
             sum += (double)m * (double)row;
         }
     }

@@ -498,6 +498,14 @@ AcdStatus acd_model_tensors_save(const AcdModelTensors *t, const char *path, Acd
     }
     snprintf(tmp, plen + 16, "%s.tmpXXXXXX", path);
     int fd = mkstemp(tmp);
+    if (fd >= 0) {
+        /* mkstemp creates 0600; a model file is for sharing, so give it the
+         * mode open(2) would (0666 less the umask). umask() can only be read
+         * by setting it: this runs on a single thread at save time. */
+        mode_t um = umask(077);
+        umask(um);
+        (void)fchmod(fd, 0666 & ~um);
+    }
     FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
     if (!f) {
         st = acd_error_set(err, ACD_ERR_IO, "%s: %s", tmp, strerror(errno));

@@ -179,6 +179,7 @@ static void jack_config_from(const AcdOptions *o, const AcdModel *m, const AcdEn
     jc->out_channels = (uint16_t)(1u << (o->channel - 1));
     jc->panic_cc = o->panic_cc;
     jc->follow_transport = !o->no_transport;
+    jc->follow_midi_clock = o->midi_clock;
     jc->steps_per_beat = acd_model_config(m)->steps_per_beat;
     jc->units_per_step = acd_engine_config(e)->units_per_step;
     for (int i = 0; i < ACD_JACK_MAX_PATTERNS; i++) {

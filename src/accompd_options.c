@@ -47,6 +47,7 @@ enum {
     OPT_STOP_BARS,
     OPT_THRU,
     OPT_NO_TRANSPORT,
+    OPT_MIDI_CLOCK,
     OPT_PANIC_CC,
     OPT_IN_RING,
     OPT_OUT_RING,
@@ -74,6 +75,7 @@ static const struct option long_opts[] = {
     {"stop-bars", required_argument, NULL, OPT_STOP_BARS},
     {"thru", no_argument, NULL, OPT_THRU},
     {"no-transport", no_argument, NULL, OPT_NO_TRANSPORT},
+    {"midi-clock", no_argument, NULL, OPT_MIDI_CLOCK},
     {"panic-cc", required_argument, NULL, OPT_PANIC_CC},
     {"in-ring", required_argument, NULL, OPT_IN_RING},
     {"out-ring", required_argument, NULL, OPT_OUT_RING},
@@ -105,8 +107,8 @@ void acd_options_usage(FILE *f)
           "  --count-in STEPS      listen this many steps before playing (0)\n"
           "  --stop-bars N         stop after N silent bars, 0 never (2)\n"
           "  --thru                offer melody_thru, a copy of the melody\n"
-          "  --no-transport        ignore JACK transport (else it sets tempo and bars when it "
-          "rolls)\n"
+          "  --no-transport        ignore JACK transport (else it rules tempo and bars)\n"
+          "  --midi-clock          follow MIDI clock (24 ppqn) arriving at melody_in\n"
           "  --panic-cc N          controller that releases everything (none)\n"
           "  --in-ring N           melody ring, events, power of two (1024)\n"
           "  --out-ring N          accompaniment ring, events, power of two (1024)\n"
@@ -239,6 +241,9 @@ AcdStatus acd_options_parse(AcdOptions *o, int argc, char **argv, AcdError *err)
             break;
         case OPT_NO_TRANSPORT:
             o->no_transport = true;
+            break;
+        case OPT_MIDI_CLOCK:
+            o->midi_clock = true;
             break;
         case OPT_PANIC_CC:
             if ((st = parse_long(name, optarg, 0, 127, &v, err)) == ACD_OK)

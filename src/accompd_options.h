@@ -32,6 +32,7 @@ typedef struct {
     int stop_after_bars; /* --stop-bars */
     bool thru;           /* --thru */
     bool no_transport;   /* --no-transport */
+    bool midi_clock;     /* --midi-clock */
     int panic_cc;        /* --panic-cc; -1: none */
     size_t in_ring;      /* --in-ring */
     size_t out_ring;     /* --out-ring */

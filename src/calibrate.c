@@ -286,9 +286,9 @@ static AcdStatus visit(AcdCalibration *c, float on, float hold, AcdCalibrateProg
 #define GRID         5
 #define STEP_START   0.5
 #define STEP_MIN     0.06
-#define ONSET_GRID_0 0.05
+#define ONSET_GRID_0 0.02
 #define ONSET_GRID_1 0.5
-#define HOLD_GRID_0  0.1
+#define HOLD_GRID_0  0.05
 #define HOLD_GRID_1  0.7
 
 AcdStatus acd_calibrate_search(AcdCalibration *c, AcdCalibrateProgress progress, void *user,

@@ -269,8 +269,17 @@ ACD_REALTIME void acd_engine_follow(AcdEngine *e, int64_t time, double song_step
      * every report would make the grid jitter by that much. */
     if (e->following && fabs(units_per_step - e->units_per_step) <= 0.002 * units_per_step) {
         double predicted = e->follow_step + (double)(time - e->follow_time) / units_per_step;
-        if (fabs(predicted - song_step) <= 1.0 / 64)
+        if (fabs(predicted - song_step) <= 1.0 / 64) {
+            /* But take the refined tempo, from the next boundary on and
+             * without moving it, so a slightly wrong estimate cannot drift. */
+            if (e->running) {
+                e->base_time += (double)(e->step - e->base_step) * e->units_per_step;
+                e->base_step = e->step;
+            }
+            e->units_per_step = units_per_step;
+            e->cfg.units_per_step = units_per_step;
             return;
+        }
     }
     /* The next undecided step's boundary on the grid followed so far. */
     double old_start = e->base_time + (double)(e->step - e->base_step) * e->units_per_step;

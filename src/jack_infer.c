@@ -93,6 +93,23 @@ static void follow_clock(AcdJackInfer *inf, int64_t known)
     }
 }
 
+/* Follow MIDI clock: 24 ticks a beat, smoothed; Stop releases everything. */
+static void follow_midi_clock(AcdJackInfer *inf, const AcdEvent *ev)
+{
+    AcdMidiClockPos pos;
+    uint8_t status = ev->data[0];
+    if (acd_midiclock_feed(&inf->midi_clock, status, ev->time, &pos)) {
+        double spb = inf->steps_per_beat;
+        acd_engine_follow(inf->engine, pos.time, pos.beats * spb, pos.units_per_beat / spb,
+                          acd_engine_config(inf->engine)->beats_per_bar);
+        inf->clocked = true;
+    } else if (status == ACD_MIDI_STOP && inf->clocked) {
+        release_all(inf, ev->time);
+        acd_engine_unfollow(inf->engine, inf->free_units_per_step);
+        inf->clocked = false;
+    }
+}
+
 static bool is_panic(const AcdJackInfer *inf, const AcdEvent *ev)
 {
     return inf->panic_cc >= 0 && ev->len == 3 && (ev->data[0] & 0xF0) == ACD_MIDI_CC &&
@@ -127,6 +144,12 @@ static void *infer_main(void *arg)
                 release_all(inf, ev.time);
                 continue;
             }
+            if (ev.len == 1 && ev.data[0] >= ACD_MIDI_CLOCK) {
+                advance(inf, ev.time);
+                if (inf->use_midi_clock)
+                    follow_midi_clock(inf, &ev);
+                continue;
+            }
             /* Events come in time order, so every step decided before
              * feeding this one saw all the melody up to its decision point. */
             advance(inf, ev.time);
@@ -153,6 +176,8 @@ AcdStatus acd_jack_infer_start(AcdJackInfer *inf, jack_client_t *client)
     atomic_store(&inf->quit, 0);
     atomic_store(&inf->release_req, 0);
     inf->rolling = false;
+    inf->clocked = false;
+    acd_midiclock_init(&inf->midi_clock);
     inf->rate = jack_get_sample_rate(client);
     int prio = jack_client_real_time_priority(client) - 1;
     int realtime = jack_is_realtime(client) && prio > 0;

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "accompd/engine.h"
+#include "accompd/midiclock.h"
 #include "jack_rt.h"
 
 typedef struct {
@@ -26,6 +27,9 @@ typedef struct {
     int steps_per_beat;             /* the model's grid */
     double free_units_per_step;     /* the configured tempo, when transport stops */
     bool rolling;                   /* following JACK transport (thread only) */
+    bool use_midi_clock;            /* follow MIDI clock from melody_in */
+    bool clocked;                   /* following it now (thread only) */
+    AcdMidiClock midi_clock;        /* thread only */
 } AcdJackInfer;
 
 /* Allocate the scratch (capacity for ACD_ENGINE_MAX_STEP_EVENTS). Not RT-safe. */

@@ -15,6 +15,7 @@ AcdStatus acd_jack_init(AcdJack *j, const AcdJackConfig *cfg, AcdEngine *engine,
     j->engine = engine;
     j->infer.steps_per_beat = cfg->steps_per_beat;
     j->infer.free_units_per_step = cfg->units_per_step;
+    j->infer.use_midi_clock = cfg->follow_midi_clock;
     AcdStatus st = acd_ring_new(cfg->in_ring_size, sizeof(AcdEvent), &j->rt.in_ring);
     if (st != ACD_OK)
         return acd_error_set(err, st, "input ring of %zu events: %s", cfg->in_ring_size,

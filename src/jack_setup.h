@@ -30,6 +30,7 @@ typedef struct {
     uint16_t out_channels;   /* bit mask for the start-up CC123 */
     int panic_cc;            /* -1: none */
     bool follow_transport;   /* take tempo and bar position from JACK transport when it rolls */
+    bool follow_midi_clock;  /* take them from MIDI clock arriving at melody_in */
     int steps_per_beat;      /* the model's grid */
     double units_per_step;   /* frames per step at the configured tempo */
     const char *connect_in[ACD_JACK_MAX_PATTERNS];  /* regexes of source ports */

@@ -1,4 +1,5 @@
-/* Following incoming MIDI clock (24 ticks a beat): tempo and song position with the jitter smoothed. */
+/* Following incoming MIDI clock (24 ticks a beat): tempo and song position with the jitter
+ * smoothed. */
 #include "accompd/midiclock.h"
 
 #include <string.h>
@@ -67,7 +68,7 @@ ACD_REALTIME bool acd_midiclock_feed(AcdMidiClock *c, uint8_t status, int64_t ti
     c->t[(uint64_t)c->ticks % ACD_MIDICLOCK_WINDOW] = time;
     if (c->n < ACD_MIDICLOCK_WINDOW)
         c->n++;
-    /* Half a beat of ticks before the first estimate: two ticks give a
+    /* A beat of ticks before the first estimate: two ticks give a
      * tempo as jittery as the ticks themselves. */
     if (c->n < ACD_MIDICLOCK_MIN_TICKS)
         return false;

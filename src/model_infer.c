@@ -4,6 +4,7 @@
 #include "model_layout.h"
 
 #include <assert.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +16,8 @@ struct AcdInferState {
     float *u[2 * ACD_MODEL_MAX_LAYERS]; /* [copies][cols]: [input ; h] */
     float *c[2 * ACD_MODEL_MAX_LAYERS]; /* [copies][hp] */
     float *pre;                         /* [copies][4 hp_max] */
-    float *shared;                      /* [4 hp_max] */
+    float *nz_val;                      /* [s_max]: the sparse input's non-zeros */
+    uint16_t *nz_idx;                   /* [s_max]: and their columns */
     float *out;                         /* [out_pad] */
     float *mem;
     size_t mem_floats;
@@ -34,13 +36,17 @@ AcdStatus acd_infer_state_new(const AcdModel *m, AcdInferMode mode, AcdInferStat
     s->mode = mode;
     s->copies = mode == ACD_INFER_WINDOWED ? m->cfg.window / m->cfg.hop : 1;
     size_t n = (size_t)s->copies;
-    size_t hp_max = 0, total = 0;
+    size_t hp_max = 0, s_max = 0, total = 0;
     for (int l = 0; l < m->n_layers; l++) {
         const AcdLayer *L = &m->layer[l];
         hp_max = L->hp > hp_max ? L->hp : hp_max;
+        s_max = L->s_cols > s_max ? L->s_cols : s_max;
         total += n * L->cols + n * L->hp;
     }
-    total += n * 4 * hp_max + 4 * hp_max + m->out_pad;
+    /* The indices (16 bits) share the float block: half a float each. */
+    size_t s_vals = ACD_KERN_ROUND(s_max, ACD_KERN_PAD);
+    size_t s_idx = ACD_KERN_ROUND(s_max, 2 * ACD_KERN_PAD) / 2;
+    total += n * 4 * hp_max + s_vals + s_idx + m->out_pad;
     s->mem_floats = total;
     /* Every length is a multiple of 8 floats, so every array is 32-byte
      * aligned. */
@@ -59,8 +65,10 @@ AcdStatus acd_infer_state_new(const AcdModel *m, AcdInferMode mode, AcdInferStat
     }
     s->pre = p;
     p += n * 4 * hp_max;
-    s->shared = p;
-    p += 4 * hp_max;
+    s->nz_val = p;
+    p += s_vals;
+    s->nz_idx = (uint16_t *)(void *)p;
+    p += s_idx;
     s->out = p;
     p += m->out_pad;
     assert((size_t)(p - s->mem) == total);
@@ -122,14 +130,20 @@ void acd_infer_step(const AcdModel *m, AcdInferState *s, const float *x_t, const
     for (int l = 0; l < m->n_layers; l++) {
         const AcdLayer *L = &m->layer[l];
         size_t rows = 4 * L->hp;
-        const float *init = L->bias;
-        if (L->s_cols) {
-            /* Shared by all copies: computed once per step. */
-            memcpy(s->shared, L->bias, rows * sizeof(float));
-            acd_kern_sparse_axpy(L->ws, rows, L->s_cols, l == 0 ? x_t : y_prev, s->shared);
-            init = s->shared;
-        }
-        acd_kern_gemv_blocked(L->wd, rows, L->cols, init, s->u[l], L->cols, n, s->pre, rows);
+        /* The roll inputs are shared by all copies and mostly zeros: only
+         * the columns of their non-zeros are read. */
+        AcdKernSparse sp = {.S = L->ws, .idx = s->nz_idx, .val = s->nz_val};
+        if (L->s_cols)
+            sp.n = acd_kern_sparse_gather(l == 0 ? x_t : y_prev, L->s_cols, s->nz_idx, s->nz_val);
+        if (L->wd16)
+            acd_kern_gemv_blocked_bf16(L->wd16, rows, L->cols, L->bias, L->s_cols ? &sp : NULL,
+                                       s->u[l], L->cols, n, s->pre, rows);
+        else if (L->s_cols)
+            acd_kern_gemv_sparse(L->wd, rows, L->cols, L->bias, &sp, s->u[l], L->cols, n, s->pre,
+                                 rows);
+        else
+            acd_kern_gemv_blocked(L->wd, rows, L->cols, L->bias, s->u[l], L->cols, n, s->pre,
+                                  rows);
         const AcdLayer *next = l + 1 < m->n_layers ? &m->layer[l + 1] : NULL;
         for (size_t j = 0; j < n; j++) {
             float *h = s->u[l] + j * L->cols + L->in_pad;
@@ -143,7 +157,12 @@ void acd_infer_step(const AcdModel *m, AcdInferState *s, const float *x_t, const
 
     const AcdLayer *top = &m->layer[m->n_layers - 1];
     const float *d = s->u[m->n_layers - 1] + (size_t)active * top->cols + top->in_pad;
-    acd_kern_gemv_blocked(m->wo, m->out_pad, top->hp, m->bo, d, top->hp, 1, s->out, m->out_pad);
+    if (m->wo16)
+        acd_kern_gemv_blocked_bf16(m->wo16, m->out_pad, top->hp, m->bo, NULL, d, top->hp, 1,
+                                   s->out, m->out_pad);
+    else
+        acd_kern_gemv_blocked(m->wo, m->out_pad, top->hp, m->bo, d, top->hp, 1, s->out,
+                              m->out_pad);
     memcpy(logits_out, s->out, (size_t)cfg->n_out * sizeof(float));
     s->t++;
 }

@@ -3,6 +3,7 @@
 #define ACCOMPD_MODEL_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Rows per block of a blocked matrix, and the padding unit of every hidden
  * size (so that every gate block and state vector is 32-byte aligned). */
@@ -20,6 +21,38 @@
 void acd_kern_gemv_blocked(const float *W, size_t rows, size_t cols, const float *init,
                            const float *u, size_t u_stride, size_t copies, float *out,
                            size_t out_stride);
+
+/* The non-zero entries of a sparse input x and the column-major matrix S
+ * (column k at S + k * rows) they pick: what acd_kern_gemv_sparse() adds
+ * before the dense part. */
+typedef struct {
+    const float *S;
+    const uint16_t *idx; /* columns of the non-zeros, rising */
+    const float *val;    /* their values */
+    size_t n;
+} AcdKernSparse;
+
+/* acd_kern_gemv_blocked() with init + S x_sparse in place of init, summed
+ * in registers per row block; the same bits as acd_kern_sparse_axpy() into
+ * a copy of init and then acd_kern_gemv_blocked(). RT-safe. */
+void acd_kern_gemv_sparse(const float *W, size_t rows, size_t cols, const float *init,
+                          const AcdKernSparse *sp, const float *u, size_t u_stride, size_t copies,
+                          float *out, size_t out_stride);
+
+/* acd_kern_gemv_sparse() with W stored as bf16 (the same blocked layout;
+ * sp may be NULL): half the bytes to stream, each weight widened exactly,
+ * products and sums in F32. RT-safe. */
+void acd_kern_gemv_blocked_bf16(const uint16_t *W, size_t rows, size_t cols, const float *init,
+                                const AcdKernSparse *sp, const float *u, size_t u_stride,
+                                size_t copies, float *out, size_t out_stride);
+
+/* x rounded to the nearest bf16 (ties to even), x finite. RT-safe. */
+uint16_t acd_kern_to_bf16(float x);
+
+/* Write the indices and values of the non-zero entries of x (n < 65536
+ * floats) to idx and val, which hold n entries each; return the count.
+ * NaN counts as non-zero, as in acd_kern_sparse_axpy(). RT-safe. */
+size_t acd_kern_sparse_gather(const float *x, size_t n, uint16_t *idx, float *val);
 
 /* acc += S x over the non-zero entries of x only, S column-major
  * (column k at S + k * rows, rows a multiple of ACD_KERN_PAD). Roll inputs

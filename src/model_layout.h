@@ -3,6 +3,7 @@
 #define ACCOMPD_MODEL_LAYOUT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "accompd/model.h"
 
@@ -18,7 +19,8 @@ typedef struct {
     size_t in_pad; /* floats of u before h */
     size_t cols;   /* in_pad + hp: length of u */
     size_t s_cols; /* columns of the shared sparse input, 0 if none */
-    float *wd;     /* [4 hp x cols] blocked, see acd_kern_gemv_blocked() */
+    float *wd;     /* [4 hp x cols] blocked, see acd_kern_gemv_blocked(); NULL if bf16 */
+    uint16_t *wd16; /* the same as bf16 (ACD_WEIGHTS_BF16), else NULL */
     float *ws;     /* [s_cols][4 hp] */
     float *bias;   /* [4 hp]: bias_ih + bias_hh */
 } AcdLayer;
@@ -28,7 +30,9 @@ struct AcdModel {
     int n_layers; /* enc_layers + dec_layers; encoder layers first */
     AcdLayer layer[2 * ACD_MODEL_MAX_LAYERS];
     size_t out_pad; /* n_out padded to ACD_KERN_BLOCK */
-    float *wo;      /* [out_pad x hp_dec] blocked */
+    AcdWeightStorage storage;
+    float *wo;      /* [out_pad x hp_dec] blocked; NULL if bf16 */
+    uint16_t *wo16; /* the same as bf16, else NULL */
     float *bo;      /* [out_pad] */
     float *mem;     /* one aligned block holding every array above */
     size_t mem_floats;

@@ -9,6 +9,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Floats of memory for a dense matrix of n weights in the model's storage,
+ * rounded to 64 bytes. */
+static size_t dense_floats(const AcdModel *m, size_t n)
+{
+    return m->storage == ACD_WEIGHTS_BF16 ? ACD_KERN_ROUND(n, 32) / 2 : ACD_KERN_ROUND(n, 16);
+}
+
+/* Point *f or *h (by the storage) at p; return the floats it takes. */
+static size_t place_dense(const AcdModel *m, float *p, size_t n, float **f, uint16_t **h)
+{
+    *f = m->storage == ACD_WEIGHTS_BF16 ? NULL : p;
+    *h = m->storage == ACD_WEIGHTS_BF16 ? (uint16_t *)(void *)p : NULL;
+    return dense_floats(m, n);
+}
+
 /* Sizes of every array, in floats, each rounded up so that the next array
  * stays 64-byte aligned. */
 static size_t plan_layers(AcdModel *m)
@@ -28,13 +43,13 @@ static size_t plan_layers(AcdModel *m)
             L->in_pad = below;
         L->cols = L->in_pad + L->hp;
         L->s_cols = first ? (size_t)(enc ? c->n_in : c->n_out) : 0;
-        total += ACD_KERN_ROUND(4 * L->hp * L->cols, 16);
+        total += dense_floats(m, 4 * L->hp * L->cols);
         total += ACD_KERN_ROUND(4 * L->hp * L->s_cols, 16);
         total += ACD_KERN_ROUND(4 * L->hp, 16);
         below = L->hp;
     }
     m->out_pad = ACD_KERN_ROUND((size_t)c->n_out, ACD_KERN_BLOCK);
-    total += m->out_pad * m->layer[m->n_layers - 1].hp + m->out_pad;
+    total += dense_floats(m, m->out_pad * m->layer[m->n_layers - 1].hp) + m->out_pad;
     return total;
 }
 
@@ -43,15 +58,13 @@ static void place_arrays(AcdModel *m)
     float *p = m->mem;
     for (int l = 0; l < m->n_layers; l++) {
         AcdLayer *L = &m->layer[l];
-        L->wd = p;
-        p += ACD_KERN_ROUND(4 * L->hp * L->cols, 16);
+        p += place_dense(m, p, 4 * L->hp * L->cols, &L->wd, &L->wd16);
         L->ws = p;
         p += ACD_KERN_ROUND(4 * L->hp * L->s_cols, 16);
         L->bias = p;
         p += ACD_KERN_ROUND(4 * L->hp, 16);
     }
-    m->wo = p;
-    p += m->out_pad * m->layer[m->n_layers - 1].hp;
+    p += place_dense(m, p, m->out_pad * m->layer[m->n_layers - 1].hp, &m->wo, &m->wo16);
     m->bo = p;
     p += m->out_pad;
     assert((size_t)(p - m->mem) == m->mem_floats);
@@ -60,6 +73,15 @@ static void place_arrays(AcdModel *m)
 static size_t blocked(size_t r, size_t k, size_t cols)
 {
     return (r / ACD_KERN_BLOCK) * cols * ACD_KERN_BLOCK + k * ACD_KERN_BLOCK + r % ACD_KERN_BLOCK;
+}
+
+/* Element i of a dense matrix, in whichever storage it has. */
+static void put(float *f, uint16_t *h, size_t i, float v)
+{
+    if (h)
+        h[i] = acd_kern_to_bf16(v);
+    else
+        f[i] = v;
 }
 
 static const float *get(const AcdModelTensors *t, const char *stack, const char *kind, int layer)
@@ -90,21 +112,30 @@ static void fill_layer(const AcdModel *m, const AcdModelTensors *t, int l)
     for (size_t r = 0; r < 4 * L->h; r++) {
         size_t rp = (r / L->h) * L->hp + r % L->h;
         for (size_t j = 0; j < dense_real; j++)
-            L->wd[blocked(rp, j, L->cols)] = wih[r * in_real + j];
+            put(L->wd, L->wd16, blocked(rp, j, L->cols), wih[r * in_real + j]);
         for (size_t j = 0; j < L->s_cols; j++)
             L->ws[j * rows + rp] = wih[r * in_real + dense_real + j];
         for (size_t j = 0; j < L->h; j++)
-            L->wd[blocked(rp, L->in_pad + j, L->cols)] = whh[r * L->h + j];
+            put(L->wd, L->wd16, blocked(rp, L->in_pad + j, L->cols), whh[r * L->h + j]);
         L->bias[rp] = bih[r] + bhh[r];
     }
 }
 
 AcdStatus acd_model_new(const AcdModelTensors *t, AcdModel **out, AcdError *err)
 {
+    return acd_model_new_storage(t, ACD_WEIGHTS_F32, out, err);
+}
+
+AcdStatus acd_model_new_storage(const AcdModelTensors *t, AcdWeightStorage storage, AcdModel **out,
+                                AcdError *err)
+{
     *out = NULL;
+    if (storage != ACD_WEIGHTS_F32 && storage != ACD_WEIGHTS_BF16)
+        return acd_error_set(err, ACD_ERR_INVALID, "unknown weight storage %d", (int)storage);
     AcdModel *m = calloc(1, sizeof *m);
     if (!m)
         return acd_error_set(err, ACD_ERR_NOMEM, "no memory for the model");
+    m->storage = storage;
     m->cfg = t->cfg;
     m->n_layers = m->cfg.enc_layers + m->cfg.dec_layers;
     m->mem_floats = plan_layers(m);
@@ -126,7 +157,7 @@ AcdStatus acd_model_new(const AcdModelTensors *t, AcdModel **out, AcdError *err)
     const AcdLayer *top = &m->layer[m->n_layers - 1];
     for (size_t o = 0; o < (size_t)m->cfg.n_out; o++) {
         for (size_t j = 0; j < top->h; j++)
-            m->wo[blocked(o, j, top->hp)] = w[o * top->h + j];
+            put(m->wo, m->wo16, blocked(o, j, top->hp), w[o * top->h + j]);
         m->bo[o] = b[o];
     }
     *out = m;
@@ -148,14 +179,25 @@ AcdStatus acd_model_load_memory(const void *buf, size_t len, const char *name, A
 
 AcdStatus acd_model_load(const char *path, AcdModel **out, AcdError *err)
 {
+    return acd_model_load_storage(path, ACD_WEIGHTS_F32, out, err);
+}
+
+AcdStatus acd_model_load_storage(const char *path, AcdWeightStorage storage, AcdModel **out,
+                                 AcdError *err)
+{
     *out = NULL;
     AcdModelTensors *t;
     AcdStatus st = acd_model_tensors_load(path, &t, err);
     if (st != ACD_OK)
         return st;
-    st = acd_model_new(t, out, err);
+    st = acd_model_new_storage(t, storage, out, err);
     acd_model_tensors_free(t);
     return st;
+}
+
+AcdWeightStorage acd_model_storage(const AcdModel *m)
+{
+    return m->storage;
 }
 
 void acd_model_free(AcdModel *m)

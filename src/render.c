@@ -335,7 +335,8 @@ AcdStatus acd_render_song(const AcdModel *m, const AcdRenderConfig *cfg, const A
         if ((st = close_note(d, p, d->floor_us, d->floor_beat, err)) != ACD_OK)
             goto done;
 
-    qsort(d->notes, d->n_notes, sizeof *d->notes, cmp_song_note);
+    if (d->n_notes > 1) /* qsort(NULL, 0, ...) is undefined: a silent render */
+        qsort(d->notes, d->n_notes, sizeof *d->notes, cmp_song_note);
     out->notes = d->notes;
     out->n_notes = d->n_notes;
     d->notes = NULL;

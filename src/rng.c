@@ -1,6 +1,8 @@
 /* xoshiro256** (Blackman and Vigna), seeded through splitmix64. */
 #include "accompd/rng.h"
 
+#include <string.h>
+
 static uint64_t splitmix64(uint64_t *x)
 {
     uint64_t z = (*x += UINT64_C(0x9e3779b97f4a7c15));
@@ -22,9 +24,10 @@ void acd_rng_seed(AcdRng *r, uint64_t seed)
         r->s[k] = splitmix64(&seed);
 }
 
-uint64_t acd_rng_next_u64(AcdRng *r)
+/* The generator's step on a state held in locals, so that a loop of draws
+ * keeps it in registers instead of going through memory and a call each. */
+static inline uint64_t next(uint64_t *s)
 {
-    uint64_t *s = r->s;
     uint64_t out = rotl(s[1] * 5, 7) * 9;
     uint64_t t = s[1] << 17;
     s[2] ^= s[0];
@@ -36,9 +39,27 @@ uint64_t acd_rng_next_u64(AcdRng *r)
     return out;
 }
 
+uint64_t acd_rng_next_u64(AcdRng *r)
+{
+    return next(r->s);
+}
+
+/* The top 53 bits and a half-step offset: exact in a double, strictly
+ * inside (0, 1). */
+static inline double unit(uint64_t x)
+{
+    return ((double)(x >> 11) + 0.5) * 0x1p-53;
+}
+
 double acd_rng_next_unit(AcdRng *r)
 {
-    /* The top 53 bits and a half-step offset: exact in a double, strictly
-     * inside (0, 1). */
-    return ((double)(acd_rng_next_u64(r) >> 11) + 0.5) * 0x1p-53;
+    return unit(next(r->s));
+}
+
+void acd_rng_fill_unit(AcdRng *r, double *out, size_t n)
+{
+    uint64_t s[4] = {r->s[0], r->s[1], r->s[2], r->s[3]};
+    for (size_t i = 0; i < n; i++)
+        out[i] = unit(next(s));
+    memcpy(r->s, s, sizeof s);
 }

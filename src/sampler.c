@@ -248,8 +248,7 @@ decide_all(AcdSampler *s, size_t n)
             s->fire[i] = s->margin[i] >= 0.0;
         return;
     }
-    for (size_t i = 0; i < n; i++)
-        s->u[i] = acd_rng_next_unit(&s->rng);
+    acd_rng_fill_unit(&s->rng, s->u, n);
     /* Four at a time; the scratch arrays are padded to a multiple of four,
      * and what lies past n is ignored. */
     const v4d lo = SPLAT(-CUT), hi = SPLAT(CUT), one = SPLAT(1.0);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "accompd/notes.h"
+#include "accompd/rng.h"
 #include "jack_harness.h"
 #include "jack_probe.h"
 #include "testutil.h"
@@ -223,7 +224,10 @@ START_TEST(test_survives_jackd_restarts)
     int fds_first = -1, fds_last = -1;
     size_t n = melody(mel, 64, 2 * STEP, 8 * STEP);
     for (int round = 0; round <= restarts; round++) {
-        ck_assert_msg(wait_connected(&r.probe, 8000), "round %d: accompd did not reconnect", round);
+        bool back = wait_connected(&r.probe, 15000);
+        if (!back)
+            acd_test_dump_stacks(r.daemon.pid);
+        ck_assert_msg(back, "round %d: accompd did not reconnect (see %s)", round, r.daemon.log);
         if (round == 1)
             fds_first = acd_test_fd_count(r.daemon.pid);
         fds_last = acd_test_fd_count(r.daemon.pid);
@@ -395,6 +399,68 @@ START_TEST(test_follows_jack_transport)
 }
 END_TEST
 
+START_TEST(test_follows_midi_clock)
+{
+    Rig r;
+    const char *args[] = {"--stop-bars", "0", "--midi-clock", NULL};
+    rig_up(&r, args, true, false);
+    /* 100 BPM: a tick every 1200 frames (+-100 of jitter), a 16th 7200. */
+    AcdRng rng;
+    acd_rng_seed(&rng, 4);
+    size_t n = 0;
+    mel[n++] = (AcdEvent){0, 1, {ACD_MIDI_START, 0, 0}, 0};
+    for (int k = 0; k < 24 * 12; k++) {
+        int64_t jitter = (int64_t)(acd_rng_next_u64(&rng) % 201) - 100;
+        mel[n++] = (AcdEvent){100 + k * 1200 + jitter, 1, {ACD_MIDI_CLOCK, 0, 0}, 0};
+    }
+    /* The melody from beat 2, off the grid by 1234 frames. */
+    for (int i = 0; i < 16; i++) {
+        int64_t t = 2 * 28800 + 1234 + i * 2 * 7200;
+        mel[n++] = acd_event_make(t, 0x90, (uint8_t)(60 + (i % 4) * 3), 100);
+        mel[n++] = acd_event_make(t + 3 * 7200, 0x80, (uint8_t)(60 + (i % 4) * 3), 0);
+    }
+    mel[n++] = (AcdEvent){100 + 24 * 12 * 1200, 1, {ACD_MIDI_STOP, 0, 0}, 0};
+    for (size_t i = 1; i < n; i++)
+        for (size_t k = i; k > 0 && mel[k - 1].time > mel[k].time; k--) {
+            AcdEvent tmp = mel[k];
+            mel[k] = mel[k - 1];
+            mel[k - 1] = tmp;
+        }
+    int64_t start = acd_probe_play(&r.probe, mel, n, 4800);
+    wait_done(&r.probe);
+    acd_probe_sleep_ms(300);
+    /* Every accompaniment event sits on the clock's 16ths (tick 0 at
+     * start + 100), give or take the smoothing's error. */
+    size_t k = atomic_load(&r.probe.n_acc), checked = 0;
+    int64_t worst = 0;
+    for (size_t i = 0; i < k; i++) {
+        const AcdEvent *ev = &r.probe.acc[i];
+        /* The release after Stop is "now", not on the grid. */
+        if (ev->time < start || ev->time >= start + 100 + 24 * 12 * 1200)
+            continue;
+        int64_t rel = (ev->time - DELAY - start - 100) % 7200;
+        int64_t off = rel > 3600 ? rel - 7200 : rel;
+        if (off < 0)
+            off = -off;
+        if (off > worst)
+            worst = off;
+        if (getenv("ACD_JACK_DEBUG"))
+            printf("  %lld: 0x%02x %d off %lld\n", (long long)(ev->time - start), ev->data[0],
+                   ev->data[1], (long long)off);
+        checked++;
+    }
+    printf("jack: MIDI clock with +-100 frames of jitter: %zu events, at most %lld frames off "
+           "the clock's grid\n",
+           checked, (long long)worst);
+    ck_assert_uint_gt(checked, 8);
+    ck_assert_int_le(worst, 100);
+    /* Stop released everything. */
+    ck_assert_uint_eq(stuck_notes(&r.probe), 0);
+    ck_assert_int_eq(acd_test_accompd_stop(&r.daemon, SIGTERM), 0);
+    rig_down(&r);
+}
+END_TEST
+
 /* ACD_JACK_ONLY=<test name> runs one test (for debugging). */
 #define ADD(tc, fn)                                                                                \
     do {                                                                                           \
@@ -414,6 +480,7 @@ static Suite *make_suite(void)
     ADD(tc, test_survives_jackd_restarts);
     ADD(tc, test_flood_and_burst_counted_exactly);
     ADD(tc, test_follows_jack_transport);
+    ADD(tc, test_follows_midi_clock);
     ADD(tc, test_xruns_against_idle_baseline);
     suite_add_tcase(s, tc);
     return s;

@@ -1,4 +1,4 @@
-/* Proof that acd_infer_step and acd_infer_reset never allocate: malloc and friends wrapped by the
+/* Proof that inference and sampling never allocate after setup: malloc and friends wrapped by the
  * linker. */
 #include <check.h>
 #include <stdlib.h>
@@ -7,6 +7,7 @@
 #include "accompd/features.h"
 #include "accompd/infer.h"
 #include "accompd/model.h"
+#include "accompd/sampler.h"
 #include "testutil.h"
 
 /* Linked with -Wl,--wrap=<fn> for each of these (tests/meson.build), so
@@ -58,6 +59,44 @@ void __wrap_free(void *p)
     __real_free(p);
 }
 
+/* The sampler's per-step calls, greedy and sampling, through a
+ * reconfiguration and a reset: the engine makes all of them on its
+ * inference thread. */
+START_TEST(sampler_never_allocates)
+{
+    AcdSamplerConfig cfg;
+    acd_sampler_config_default(&cfg, 64, 28, ACD_SAMPLER_ROLL_ONSET_HOLD);
+    AcdSampler *smp = NULL;
+    AcdError err = {0};
+    ck_assert_int_eq(acd_sampler_new(&cfg, &smp, &err), ACD_OK);
+    float z[128], y[128];
+    AcdNoteFrame frame, prev;
+    memset(&prev, 0, sizeof prev);
+    AcdNoteEvent ev[ACD_SAMPLER_MAX_EVENTS];
+
+    /* Check's asserts allocate themselves, so results are checked after. */
+    int bad = 0;
+    long before = n_calls;
+    for (int t = 0; t < 600; t++) {
+        for (int i = 0; i < 128; i++)
+            z[i] = (float)((i * 37 + t * 11) % 29 - 14) * 0.3f;
+        if (t == 200 || t == 400) {
+            cfg.temperature = t == 200 ? 1.0f : 0.5f;
+            cfg.max_poly = t == 200 ? 4 : 0;
+            bad += acd_sampler_configure(smp, &cfg, &err) != ACD_OK;
+        }
+        if (t == 300)
+            acd_sampler_reset(smp);
+        acd_sampler_step(smp, z, &frame, y);
+        acd_sampler_diff(&prev, &frame, 64, 28, ev, ACD_SAMPLER_MAX_EVENTS);
+        prev = frame;
+    }
+    ck_assert_int_eq(n_calls, before);
+    ck_assert_int_eq(bad, 0);
+    acd_sampler_free(smp);
+}
+END_TEST
+
 START_TEST(step_and_reset_never_allocate)
 {
     AcdModel *m = NULL;
@@ -98,6 +137,7 @@ int main(void)
     Suite *s = suite_create("model_noalloc");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, step_and_reset_never_allocate);
+    tcase_add_test(tc, sampler_never_allocates);
     suite_add_tcase(s, tc);
     return acd_test_run(s);
 }

@@ -73,6 +73,22 @@ START_TEST(rng_reference_and_range)
 }
 END_TEST
 
+/* The batched draws the sampler uses are the single draws, bit for bit. */
+START_TEST(rng_fill_matches_single_draws)
+{
+    AcdRng a, b;
+    acd_rng_seed(&a, 99);
+    acd_rng_seed(&b, 99);
+    double u[37];
+    for (int round = 0; round < 3; round++) {
+        acd_rng_fill_unit(&a, u, 37);
+        for (int i = 0; i < 37; i++)
+            ck_assert(u[i] == acd_rng_next_unit(&b));
+    }
+    ck_assert_uint_eq(acd_rng_next_u64(&a), acd_rng_next_u64(&b));
+}
+END_TEST
+
 START_TEST(config_checked)
 {
     AcdSamplerConfig c;
@@ -584,6 +600,7 @@ int main(void)
     Suite *s = suite_create("sampler");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, rng_reference_and_range);
+    tcase_add_test(tc, rng_fill_matches_single_draws);
     tcase_add_test(tc, config_checked);
     tcase_add_test(tc, same_seed_same_notes_other_seed_differs);
     tcase_add_test(tc, greedy_thresholds_exact);

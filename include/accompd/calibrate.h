@@ -86,8 +86,8 @@ bool acd_calibrate_better(const AcdCalibrateTrial *a, const AcdCalibrateTrial *b
 /* Called after each trial of the search (may be NULL). */
 typedef void (*AcdCalibrateProgress)(void *user, const AcdCalibrateTrial *trial, size_t index);
 
-/* The search: a coarse grid of 5 x 5 pairs (onset 0.05..0.5, hold
- * 0.1..0.7, even in logit), then a pattern search in logit space from the
+/* The search: a coarse grid of 5 x 5 pairs (onset 0.02..0.5, hold
+ * 0.05..0.7, even in logit), then a pattern search in logit space from the
  * best (steps of 0.5 logit on each axis, halved when no neighbour is
  * better, down to 0.06), at most cfg->max_trials in all. Thresholds are
  * rounded to 0.001 so that the file stores exactly what was tried. Every

@@ -1,4 +1,5 @@
-/* Following incoming MIDI clock (24 ticks a beat): tempo and song position with the jitter smoothed. */
+/* Following incoming MIDI clock (24 ticks a beat): tempo and song position with the jitter
+ * smoothed. */
 #ifndef ACCOMPD_MIDICLOCK_H
 #define ACCOMPD_MIDICLOCK_H
 
@@ -11,14 +12,14 @@ extern "C" {
 
 /* Ticks kept for the fit: two beats; and heard before the first estimate. */
 #define ACD_MIDICLOCK_WINDOW    48
-#define ACD_MIDICLOCK_MIN_TICKS 12
+#define ACD_MIDICLOCK_MIN_TICKS 24
 
 /* Caller-owned, no allocation. Times are in the driver's unit (frames). */
 typedef struct {
-    bool running;                           /* between Start/Continue (or the first tick) and Stop */
-    int64_t ticks;                          /* clock ticks since Start (song position) */
-    int64_t t[ACD_MIDICLOCK_WINDOW];        /* times of the last ticks, by tick % window */
-    int n;                                  /* ticks in the window */
+    bool running;                    /* between Start/Continue (or the first tick) and Stop */
+    int64_t ticks;                   /* clock ticks since Start (song position) */
+    int64_t t[ACD_MIDICLOCK_WINDOW]; /* times of the last ticks, by tick % window */
+    int n;                           /* ticks in the window */
 } AcdMidiClock;
 
 /* What the clock says after a tick: at `time` the song is at `beats`

@@ -143,12 +143,31 @@ AcdStatus acd_model_tensors_load_memory(const void *buf, size_t len, const char 
 
 typedef struct AcdModel AcdModel;
 
+/* How the model keeps its dense matrices (every W_hh, the W_ih of every
+ * layer above the roll inputs, the output layer). The sparse roll columns
+ * and the biases stay F32 either way. */
+typedef enum {
+    ACD_WEIGHTS_F32 = 0,  /* exact: PyTorch's results to models/README.md's tolerance */
+    ACD_WEIGHTS_BF16 = 1, /* opt-in: half the bytes per step, each weight rounded to
+                             8 significant bits (README.md, Speed, for its accuracy) */
+} AcdWeightStorage;
+
 /* Build a model from tensors (copied; t may be freed afterwards). Sums
  * bias_ih and bias_hh and re-lays the weights for the kernels. Not RT-safe. */
 AcdStatus acd_model_new(const AcdModelTensors *t, AcdModel **out, AcdError *err);
 
+/* acd_model_new() with the dense matrices kept as `storage` says. Not
+ * RT-safe. */
+AcdStatus acd_model_new_storage(const AcdModelTensors *t, AcdWeightStorage storage, AcdModel **out,
+                                AcdError *err);
+
 /* acd_model_tensors_load() then acd_model_new(). Not RT-safe. */
 AcdStatus acd_model_load(const char *path, AcdModel **out, AcdError *err);
+
+/* acd_model_load() with the dense matrices kept as `storage` says. Not
+ * RT-safe. */
+AcdStatus acd_model_load_storage(const char *path, AcdWeightStorage storage, AcdModel **out,
+                                 AcdError *err);
 
 /* The same from memory; name is used in messages only. Not RT-safe. */
 AcdStatus acd_model_load_memory(const void *buf, size_t len, const char *name, AcdModel **out,
@@ -160,6 +179,9 @@ void acd_model_free(AcdModel *m);
 
 /* The model's hyper-parameters (derived fields filled). RT-safe. */
 const AcdModelConfig *acd_model_config(const AcdModel *m);
+
+/* How the dense matrices are stored. RT-safe. */
+AcdWeightStorage acd_model_storage(const AcdModel *m);
 
 /* Bytes of weights the inference kernels stream (after re-layout and
  * padding). RT-safe. */

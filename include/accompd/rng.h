@@ -2,6 +2,7 @@
 #ifndef ACCOMPD_RNG_H
 #define ACCOMPD_RNG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -26,6 +27,10 @@ uint64_t acd_rng_next_u64(AcdRng *r);
  * (k + 0.5) / 2^53, so never 0 and never 1; `u < p` then happens with
  * probability p to within 2^-53 for every p in [0, 1]. RT-safe. */
 double acd_rng_next_unit(AcdRng *r);
+
+/* n draws of acd_rng_next_unit() into out, the same values in the same
+ * order, at a fraction of the cost per draw. RT-safe. */
+void acd_rng_fill_unit(AcdRng *r, double *out, size_t n);
 
 #ifdef __cplusplus
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "accompd/engine.h"
 #include "accompd/log.h"
@@ -205,6 +206,28 @@ static double server_rate(const AcdOptions *o)
     return rate;
 }
 
+/* Start this program again, same PID, same arguments, carrying over the
+ * connections to restore and the loss count: the way out when libjack hung
+ * closing a dead client (jack2 issue #395), whose locks this process can
+ * then never take again. Returns only if exec failed. */
+#define RESTART_PEERS_ENV  "ACCOMPD_RESTART_PEERS"
+#define RESTART_LOSSES_ENV "ACCOMPD_RESTART_LOSSES"
+
+static void restart_in_place(char **argv, const AcdJack *j, unsigned losses)
+{
+    static char peers[3 * ACD_JACK_MAX_PEERS * (ACD_JACK_NAME_MAX + 4)];
+    char count[16];
+    if (acd_jack_peers_format(j, peers, sizeof peers) > 0)
+        setenv(RESTART_PEERS_ENV, peers, 1);
+    snprintf(count, sizeof count, "%u", losses);
+    setenv(RESTART_LOSSES_ENV, count, 1);
+    acd_log_notice("libjack hung closing the dead client; restarting in place");
+    /* The dead client's sockets and shared memory must not live on. */
+    close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+    execv("/proc/self/exe", argv);
+    acd_log_error("cannot restart: %s", strerror(errno));
+}
+
 static void silence_jack_errors(const char *msg)
 {
     if (verbosity > 1)
@@ -277,6 +300,15 @@ int main(int argc, char **argv)
         goto out_engine;
     }
     install_signals(&jack->main_wake);
+    unsigned losses = 0;
+    if (getenv(RESTART_PEERS_ENV)) {
+        acd_jack_peers_parse(jack, getenv(RESTART_PEERS_ENV));
+        unsetenv(RESTART_PEERS_ENV);
+    }
+    if (getenv(RESTART_LOSSES_ENV)) {
+        losses = (unsigned)strtoul(getenv(RESTART_LOSSES_ENV), NULL, 10);
+        unsetenv(RESTART_LOSSES_ENV);
+    }
     acd_log_info("model %s, %.1f BPM, %d steps per beat, grace %.1f ms, %.0f Hz", o.model_path,
                  o.tempo_bpm, acd_model_config(model)->steps_per_beat, o.grace_ms, rate);
 
@@ -288,7 +320,6 @@ int main(int argc, char **argv)
     Snapshot last, now;
     snapshot(&jack->rt.count, &last);
     struct timespec next_tick = after_ms(1000);
-    unsigned losses = 0;
     while (!quit_signal) {
         if (sem_timedwait(&jack->main_wake, &next_tick) != 0 && errno != ETIMEDOUT &&
             errno != EINTR)
@@ -298,7 +329,12 @@ int main(int argc, char **argv)
         if (atomic_load(&jack->lost)) {
             losses++;
             acd_log_info("JACK server lost (%u); reconnecting", losses);
-            acd_jack_close(jack, false);
+            /* ACCOMPD_TEST_RESTART_IN_PLACE makes the tests take the
+             * rare path every time. */
+            if (!acd_jack_close(jack, false) || getenv("ACCOMPD_TEST_RESTART_IN_PLACE")) {
+                restart_in_place(argv, jack, losses);
+                break;
+            }
             jack->restoring = true;
             if (!open_with_backoff(jack, false))
                 break;

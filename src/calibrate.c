@@ -30,6 +30,7 @@ void acd_calibrate_config_default(AcdCalibrateConfig *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->tol = 0.15;
+    cfg->silence_margin = 0.05;
     cfg->temperature = 0.0f;
     cfg->threads = 1;
     cfg->max_trials = 64;
@@ -39,10 +40,11 @@ AcdStatus acd_calibrate_new(const AcdModel *m, const AcdCalibrateConfig *cfg, Ac
                             AcdError *err)
 {
     *out = NULL;
-    if (!(cfg->tol > 0.0) || cfg->threads < 1 || cfg->threads > MAX_THREADS ||
-        cfg->max_trials < 1 || !(cfg->temperature >= 0.0f))
+    if (!(cfg->tol > 0.0) || !(cfg->silence_margin >= 0.0) || cfg->threads < 1 ||
+        cfg->threads > MAX_THREADS || cfg->max_trials < 1 || !(cfg->temperature >= 0.0f))
         return acd_error_set(err, ACD_ERR_RANGE,
-                             "calibrate: tol %g must be > 0, threads %d in 1..%d, max_trials %d "
+                             "calibrate: tol %g must be > 0, silence margin >= 0, threads %d in "
+                             "1..%d, max_trials %d "
                              ">= 1, temperature %g >= 0",
                              cfg->tol, cfg->threads, MAX_THREADS, cfg->max_trials,
                              (double)cfg->temperature);
@@ -213,19 +215,25 @@ AcdStatus acd_calibrate_try(AcdCalibration *c, float thresh_onset, float thresh_
         rel_err(out->onsets_bar, acd_metrics_value(&c->target, ACD_METRIC_ONSET_FRAMES_BAR));
     out->dist = e_poly > e_ons ? e_poly : e_ons;
     out->within = out->dist <= c->cfg.tol;
+    out->silence = acd_metrics_value(&out->metrics, ACD_METRIC_SILENCE);
+    out->quiet_ok =
+        out->silence <= acd_metrics_value(&c->target, ACD_METRIC_SILENCE) + c->cfg.silence_margin;
+    out->rank = out->within ? (out->quiet_ok ? 2 : 1) : 0;
     out->seconds = now_sec() - t0;
     return ACD_OK;
 }
 
 bool acd_calibrate_better(const AcdCalibrateTrial *a, const AcdCalibrateTrial *b)
 {
-    if (a->within != b->within)
-        return a->within;
-    if (a->within) {
+    if (a->rank != b->rank)
+        return a->rank > b->rank;
+    if (a->rank == 2) {
         double ha = isfinite(a->harmony) ? a->harmony : -1.0;
         double hb = isfinite(b->harmony) ? b->harmony : -1.0;
         if (ha != hb)
             return ha > hb;
+    } else if (a->rank == 1 && a->silence != b->silence) {
+        return a->silence < b->silence;
     }
     return a->dist < b->dist;
 }

@@ -25,7 +25,7 @@ typedef struct {
     long steps, warmup;
     uint64_t seed;
     float temperature;
-    int probe, layers;
+    int probe, layers, bf16;
 } Opts;
 
 /* Latency of one pass: totals per step, and the medians of its phases. */
@@ -39,6 +39,7 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: accomp bench [--model PATH] [--steps N] [--warmup N] [--seed N]\n"
             "                    [--temperature T] [--save-model PATH] [--no-probe] [--no-layers]\n"
+            "                    [--bf16]\n"
             "\n"
             "Streams a synthetic melody through features, model and sampler one step at a\n"
             "time, as the engine does, and prints median and p99 latency per step (plain\n"
@@ -55,6 +56,8 @@ static void usage(FILE *out)
             "                     that tools/bench_torch.py can run the same model\n"
             "  --no-probe         skip the bandwidth and FMA probes\n"
             "  --no-layers        skip the per-layer OpenBLAS comparison\n"
+            "  --bf16             keep the dense matrices as bf16 (opt-in, not exact) and\n"
+            "                     print how far its logits stray from the F32 model's\n"
             "\n"
             "The last line, RESULT key=value ..., is for tools/bench-side-by-side.\n");
 }
@@ -300,6 +303,44 @@ static void bench_layers(const AcdModelTensors *t)
         bench_layer("output", wo, NULL, (size_t)c->n_out, (size_t)c->dec_hidden, 0);
 }
 
+/* Largest |logit| difference between model m and the same tensors in F32,
+ * over n steps of the stream's melody, y_{t-1} from the F32 model's greedy
+ * decisions; *flips counts decisions (z >= 0) that differ. */
+static double bf16_error(Stream *s, const AcdModelTensors *t, long n, long *flips)
+{
+    AcdError err = {0};
+    AcdModel *ref = NULL;
+    AcdInferState *rs = NULL;
+    double worst = -1.0;
+    *flips = 0;
+    float *z = malloc((size_t)s->c->n_out * sizeof *z);
+    if (!z || acd_model_new(t, &ref, &err) != ACD_OK ||
+        acd_infer_state_new(ref, ACD_INFER_PLAIN, &rs, &err) != ACD_OK)
+        goto done;
+    acd_infer_reset(s->st);
+    acd_features_init(&s->fs);
+    memset(s->y, 0, (size_t)s->c->n_out * sizeof *s->y);
+    const size_t w = 2 * (size_t)s->c->p_mel;
+    worst = 0.0;
+    for (long k = 0; k < n; k++) {
+        const uint8_t *on = s->melody + (size_t)k * w;
+        acd_features_step(s->c, &s->fs, on, on + s->c->p_mel, (int)(k % s->c->steps_per_beat),
+                          (int)((k / s->c->steps_per_beat) % 4), s->x);
+        acd_infer_step(s->m, s->st, s->x, s->y, s->z);
+        acd_infer_step(ref, rs, s->x, s->y, z);
+        for (int i = 0; i < s->c->n_out; i++) {
+            worst = fmax(worst, fabs((double)s->z[i] - (double)z[i]));
+            *flips += (s->z[i] >= 0.0f) != (z[i] >= 0.0f);
+            s->y[i] = z[i] >= 0.0f ? 1.0f : 0.0f;
+        }
+    }
+done:
+    acd_infer_state_free(rs);
+    acd_model_free(ref);
+    free(z);
+    return worst;
+}
+
 /* Weight bytes and FLOPs one plain step really costs, from the network's
  * shape (models/README.md) rather than its memory layout: every dense
  * product reads its whole matrix, but the roll inputs x_t and y_{t-1} are
@@ -338,6 +379,7 @@ static int parse_opts(int argc, char **argv, Opts *o)
         {"save-model", required_argument, NULL, 'o'},
         {"no-probe", no_argument, NULL, 'P'},
         {"no-layers", no_argument, NULL, 'L'},
+        {"bf16", no_argument, NULL, 'B'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -384,6 +426,9 @@ static int parse_opts(int argc, char **argv, Opts *o)
             break;
         case 'L':
             o->layers = 0;
+            break;
+        case 'B':
+            o->bf16 = 1;
             break;
         case 'h':
             usage(stdout);
@@ -442,7 +487,7 @@ int acd_cmd_bench(int argc, char **argv)
     if (st == ACD_OK && o.save_path)
         st = acd_model_tensors_save(t, o.save_path, &err);
     if (st == ACD_OK)
-        st = acd_model_new(t, &m, &err);
+        st = acd_model_new_storage(t, o.bf16 ? ACD_WEIGHTS_BF16 : ACD_WEIGHTS_F32, &m, &err);
     if (st == ACD_OK)
         st = acd_infer_state_new(m, ACD_INFER_PLAIN, &plain, &err);
     if (st == ACD_OK)
@@ -476,6 +521,7 @@ int acd_cmd_bench(int argc, char **argv)
            c->roll == ACD_ROLL_ONOFF ? "onoff" : "onset_hold", c->enc_hidden, c->enc_layers,
            c->dec_hidden, c->dec_layers, c->n_in, c->n_out, c->window, c->hop);
     print_machine();
+    printf("weights: %s\n", o.bf16 ? "dense matrices bf16 (--bf16: approximate)" : "F32 (exact)");
     printf("sampler: temperature %g, max_poly %d, min/max length %d/%d steps\n",
            (double)sc.temperature, sc.max_poly, sc.min_len_steps, sc.max_len_steps);
 
@@ -494,6 +540,13 @@ int acd_cmd_bench(int argc, char **argv)
         .t_sample = times + 3 * n,
     };
     s.st = plain;
+    if (o.bf16) {
+        long flips = 0, n_cmp = o.steps < 5000 ? o.steps : 5000;
+        double e = bf16_error(&s, t, n_cmp, &flips);
+        printf("bf16 vs F32 over %ld steps: max |logit difference| %.2e, greedy decisions "
+               "flipped %ld of %ld\n",
+               n_cmp, e, flips, n_cmp * c->n_out);
+    }
     Stats sp = run_stream(&s, &o, 0);
     Stats phases = run_stream(&s, &o, 1);
     s.st = windowed;

@@ -30,6 +30,7 @@ static void usage(FILE *out)
             "      --split SPLIT       train, valid, test, any (default valid)\n"
             "      --target human      what to match (the only target: the songs' own accomp)\n"
             "      --tol F             relative tolerance on both densities (default 0.15)\n"
+            "      --silence-margin F  silence under melody allowed above the human's (0.05)\n"
             "      --temperature T     calibrate for sampling at T (default 0: greedy)\n"
             "      --limit N           the first N songs of the split only\n"
             "      --threads N         songs rendered in parallel, 1..8 (default 2)\n"
@@ -56,6 +57,7 @@ enum {
     O_SPLIT,
     O_TARGET,
     O_TOL,
+    O_SILENCE_MARGIN,
     O_TEMPERATURE,
     O_LIMIT,
     O_THREADS,
@@ -73,6 +75,7 @@ static const struct option long_opts[] = {
     {"split", required_argument, NULL, O_SPLIT},
     {"target", required_argument, NULL, O_TARGET},
     {"tol", required_argument, NULL, O_TOL},
+    {"silence-margin", required_argument, NULL, O_SILENCE_MARGIN},
     {"temperature", required_argument, NULL, O_TEMPERATURE},
     {"limit", required_argument, NULL, O_LIMIT},
     {"threads", required_argument, NULL, O_THREADS},
@@ -152,6 +155,11 @@ static int parse_args(Opts *o, int argc, char **argv)
                 return bad(name, a, "expected a number in (0, 10]");
             o->cfg.tol = d;
             break;
+        case O_SILENCE_MARGIN:
+            if (parse_double(a, 0.0, 1.0, &d))
+                return bad(name, a, "expected a number in [0, 1]");
+            o->cfg.silence_margin = d;
+            break;
         case O_TEMPERATURE:
             if (parse_double(a, 0.0, 100.0, &d))
                 return bad(name, a, "expected a number in [0, 100]");
@@ -209,6 +217,12 @@ static void load_labels(const AcdSong *song, AcdChordLabels *labels, int *found)
         *found = acd_chord_labels_load(path, labels, &err) == ACD_OK;
 }
 
+/* "yes": densities within tolerance and quiet enough; "dens": densities only. */
+static const char *rank_name(int rank)
+{
+    return rank == 2 ? "yes" : rank == 1 ? "dens" : "no";
+}
+
 static void print_header(FILE *f)
 {
     fprintf(f, "%4s %6s %6s %5s %7s %7s %7s %7s %7s %7s %6s %s\n", "#", "onset", "hold", "T",
@@ -221,7 +235,7 @@ static void print_trial(FILE *f, const char *tag, const AcdCalibrateTrial *t)
             (double)t->thresh_onset, (double)t->thresh_hold, (double)t->temperature, t->poly,
             t->onsets_bar, acd_metrics_value(&t->metrics, ACD_METRIC_NOTES_BAR), t->harmony,
             acd_metrics_value(&t->metrics, ACD_METRIC_HARMONY_LABEL),
-            acd_metrics_value(&t->metrics, ACD_METRIC_SILENCE), t->dist, t->within ? "yes" : "no");
+            acd_metrics_value(&t->metrics, ACD_METRIC_SILENCE), t->dist, rank_name(t->rank));
 }
 
 static void progress(void *user, const AcdCalibrateTrial *t, size_t index)
@@ -244,15 +258,16 @@ static int write_csv(const char *path, const AcdCalibrateTrial *t, size_t n, siz
         return 1;
     }
     fprintf(f, "kind,thresh_onset,thresh_hold,temperature,polyphony,onset_frames_per_bar,"
-               "notes_per_bar,harmony_pc,harmony_label,silence,dist,within,chosen\n");
+               "notes_per_bar,harmony_pc,harmony_label,silence,dist,within,quiet_ok,chosen\n");
     for (size_t i = 0; i < n + n_ref; i++) {
         const AcdCalibrateTrial *x = i < n ? &t[i] : &ref[i - n];
-        fprintf(f, "%s,%.3f,%.3f,%.2f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%d,%d\n",
+        fprintf(f, "%s,%.3f,%.3f,%.2f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%d,%d,%d\n",
                 i < n ? "search" : "reference", (double)x->thresh_onset, (double)x->thresh_hold,
                 (double)x->temperature, x->poly, x->onsets_bar,
                 acd_metrics_value(&x->metrics, ACD_METRIC_NOTES_BAR), x->harmony,
                 acd_metrics_value(&x->metrics, ACD_METRIC_HARMONY_LABEL),
-                acd_metrics_value(&x->metrics, ACD_METRIC_SILENCE), x->dist, x->within, i == best);
+                acd_metrics_value(&x->metrics, ACD_METRIC_SILENCE), x->dist, x->within, x->quiet_ok,
+                i == best);
     }
     if (fclose(f) != 0) {
         fprintf(stderr, "accomp calibrate: %s: %s\n", path, strerror(errno));
@@ -354,7 +369,9 @@ static int calibrate(Opts *o, const AcdModel *m, AcdCalibration *cal)
         print_trial(stdout, ref_tags[k], &ref[k]);
     printf("chosen: thresh_onset %.3f, thresh_hold %.3f (%s, distance %.3f, harmony %.3f)\n",
            (double)best.thresh_onset, (double)best.thresh_hold,
-           best.within ? "both densities within tolerance" : "closest; NOT within tolerance",
+           best.rank == 2   ? "densities within tolerance, silence within margin"
+           : best.rank == 1 ? "densities within tolerance; silence NOT within margin"
+                            : "closest; densities NOT within tolerance",
            best.dist, best.harmony);
 
     if (o->csv && write_csv(o->csv, t, n, chosen, ref, 3))

@@ -1,6 +1,7 @@
 /* Auto-connection by pattern, and remembering connections across JACK server restarts. */
 #include <errno.h>
 #include <jack/jack.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "jack_setup.h"
@@ -83,5 +84,40 @@ void acd_jack_remember(AcdJack *j)
             pe->n++;
         }
         jack_free(names);
+    }
+}
+
+size_t acd_jack_peers_format(const AcdJack *j, char *buf, size_t size)
+{
+    size_t n = 0;
+    if (size == 0)
+        return 0;
+    buf[0] = '\0';
+    for (int which = 0; which < 3; which++) {
+        for (int i = 0; i < j->peers[which].n; i++) {
+            int w = snprintf(buf + n, size - n, "%d\t%s\n", which, j->peers[which].name[i]);
+            if (w < 0 || (size_t)w >= size - n)
+                return 0;
+            n += (size_t)w;
+        }
+    }
+    return n;
+}
+
+void acd_jack_peers_parse(AcdJack *j, const char *text)
+{
+    while (text && *text) {
+        const char *nl = strchr(text, '\n');
+        size_t len = nl ? (size_t)(nl - text) : strlen(text);
+        int which = text[0] - '0';
+        if (len > 2 && which >= 0 && which < 3 && text[1] == '\t' &&
+            j->peers[which].n < ACD_JACK_MAX_PEERS && len - 2 < ACD_JACK_NAME_MAX) {
+            AcdJackPeers *pe = &j->peers[which];
+            memcpy(pe->name[pe->n], text + 2, len - 2);
+            pe->name[pe->n][len - 2] = '\0';
+            pe->n++;
+            j->restoring = true;
+        }
+        text = nl ? nl + 1 : NULL;
     }
 }

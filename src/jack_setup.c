@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <jack/midiport.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -267,10 +269,65 @@ static void wait_flag(AcdJack *j, atomic_int *flag, int value, int ms)
         sem_post(&j->main_wake);
 }
 
-void acd_jack_close(AcdJack *j, bool graceful)
+/* jack_client_close in a helper thread, waited for at most `ms`. libjack
+ * can deadlock closing a client whose server died (jack2 issue #395: seen
+ * here about once in 20-40 server kills); the caller then gives up on this
+ * process's libjack state. The helper's state is on the heap because a hung
+ * helper keeps using it. */
+typedef struct {
+    jack_client_t *client;
+    sem_t done;
+} Closer;
+
+static void *closer_main(void *arg)
+{
+    Closer *cl = arg;
+    jack_client_close(cl->client);
+    sem_post(&cl->done);
+    return NULL;
+}
+
+static bool close_bounded(jack_client_t *client, int ms)
+{
+    Closer *cl = malloc(sizeof *cl);
+    pthread_t th;
+    if (!cl || sem_init(&cl->done, 0, 0) != 0) {
+        free(cl);
+        jack_client_close(client);
+        return true;
+    }
+    cl->client = client;
+    if (pthread_create(&th, NULL, closer_main, cl) != 0) {
+        sem_destroy(&cl->done);
+        free(cl);
+        jack_client_close(client);
+        return true;
+    }
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    int rc;
+    while ((rc = sem_timedwait(&cl->done, &until)) != 0 && errno == EINTR)
+        ;
+    if (rc != 0) {
+        pthread_detach(th);
+        return false; /* cl stays with the hung thread */
+    }
+    pthread_join(th, NULL);
+    sem_destroy(&cl->done);
+    free(cl);
+    return true;
+}
+
+bool acd_jack_close(AcdJack *j, bool graceful)
 {
     if (!j->open)
-        return;
+        return true;
     if (graceful && !atomic_load(&j->lost)) {
         acd_jack_infer_request_release(&j->infer, true);
         /* Bounded: a few periods normally; 1 s if the server stalls. */
@@ -279,7 +336,11 @@ void acd_jack_close(AcdJack *j, bool graceful)
     if (!atomic_load(&j->lost))
         jack_deactivate(j->rt.client);
     acd_jack_infer_stop(&j->infer);
-    jack_client_close(j->rt.client);
+    bool closed = true;
+    if (atomic_load(&j->lost))
+        closed = close_bounded(j->rt.client, 2000);
+    else
+        jack_client_close(j->rt.client);
     j->rt.client = NULL;
     j->rt.in_port = j->rt.out_port = j->rt.thru_port = NULL;
     j->open = false;
@@ -287,4 +348,5 @@ void acd_jack_close(AcdJack *j, bool graceful)
      * forget it without emitting anything. */
     AcdEvent scratch[ACD_ENGINE_MAX_STEP_EVENTS];
     acd_engine_stop(j->engine, 0, scratch, ACD_ENGINE_MAX_STEP_EVENTS);
+    return closed;
 }

@@ -72,8 +72,11 @@ AcdStatus acd_jack_open(AcdJack *j, AcdError *err);
 
 /* graceful: release every note and wait (bounded) until the process
  * callback has written the release; then deactivate, stop the inference
- * thread and close. After a server loss pass false. Not RT-safe. */
-void acd_jack_close(AcdJack *j, bool graceful);
+ * thread and close. After a server loss pass false. Returns false when
+ * libjack hung closing the dead client (jack2 issue #395): this process
+ * cannot trust libjack any more, and the daemon restarts itself in place.
+ * Not RT-safe. */
+bool acd_jack_close(AcdJack *j, bool graceful);
 
 /* Connect by pattern and restore remembered peers. Main thread. Not RT-safe. */
 void acd_jack_connect(AcdJack *j);
@@ -81,6 +84,13 @@ void acd_jack_connect(AcdJack *j);
 /* Remember the ports' current peers (skipped while restoring). Main thread.
  * Not RT-safe. */
 void acd_jack_remember(AcdJack *j);
+
+/* Write the remembered peers as text ("<port index> <TAB> <name>" lines),
+ * for a restart in place; returns the length, or 0 if buf is too small.
+ * Read them back with acd_jack_peers_parse (which sets restoring).
+ * Not RT-safe. */
+size_t acd_jack_peers_format(const AcdJack *j, char *buf, size_t size);
+void acd_jack_peers_parse(AcdJack *j, const char *text);
 
 /* The frames from a step's start to its output frame: grace plus one period. */
 int64_t acd_jack_out_delay(const AcdJack *j);

@@ -142,8 +142,7 @@ void acd_infer_step(const AcdModel *m, AcdInferState *s, const float *x_t, const
             acd_kern_gemv_sparse(L->wd, rows, L->cols, L->bias, &sp, s->u[l], L->cols, n, s->pre,
                                  rows);
         else
-            acd_kern_gemv_blocked(L->wd, rows, L->cols, L->bias, s->u[l], L->cols, n, s->pre,
-                                  rows);
+            acd_kern_gemv_blocked(L->wd, rows, L->cols, L->bias, s->u[l], L->cols, n, s->pre, rows);
         const AcdLayer *next = l + 1 < m->n_layers ? &m->layer[l + 1] : NULL;
         for (size_t j = 0; j < n; j++) {
             float *h = s->u[l] + j * L->cols + L->in_pad;
@@ -158,11 +157,10 @@ void acd_infer_step(const AcdModel *m, AcdInferState *s, const float *x_t, const
     const AcdLayer *top = &m->layer[m->n_layers - 1];
     const float *d = s->u[m->n_layers - 1] + (size_t)active * top->cols + top->in_pad;
     if (m->wo16)
-        acd_kern_gemv_blocked_bf16(m->wo16, m->out_pad, top->hp, m->bo, NULL, d, top->hp, 1,
-                                   s->out, m->out_pad);
+        acd_kern_gemv_blocked_bf16(m->wo16, m->out_pad, top->hp, m->bo, NULL, d, top->hp, 1, s->out,
+                                   m->out_pad);
     else
-        acd_kern_gemv_blocked(m->wo, m->out_pad, top->hp, m->bo, d, top->hp, 1, s->out,
-                              m->out_pad);
+        acd_kern_gemv_blocked(m->wo, m->out_pad, top->hp, m->bo, d, top->hp, 1, s->out, m->out_pad);
     memcpy(logits_out, s->out, (size_t)cfg->n_out * sizeof(float));
     s->t++;
 }

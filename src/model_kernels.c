@@ -17,7 +17,6 @@
 
 typedef float v8 __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));
-typedef uint16_t v8h __attribute__((vector_size(16)));
 
 #define INLINE static inline __attribute__((always_inline))
 
@@ -36,16 +35,29 @@ typedef uint16_t v8h __attribute__((vector_size(16)));
         v8 w_ = (v);                                                                               \
         memcpy((p), &w_, sizeof w_);                                                               \
     })
-/* Eight bf16 weights widened to floats: exact, the top half of each. */
-#define LDH(p)                                                                                     \
+#define HI16 ((int32_t)0xffff0000u)
+#define LDI(p)                                                                                     \
     __extension__({                                                                                \
-        v8h h_;                                                                                    \
-        memcpy(&h_, (p), sizeof h_);                                                               \
-        (v8)(__builtin_convertvector(h_, v8i) << 16);                                              \
+        v8i v_;                                                                                    \
+        memcpy(&v_, (p), sizeof v_);                                                               \
+        v_;                                                                                        \
     })
-/* Eight weights at element i of W, F32 or bf16 (half a constant after
- * inlining, so each kernel compiles to one of the two). */
-#define LDW(W, i, half) ((half) ? LDH((const uint16_t *)(W) + (i)) : LD((const float *)(W) + (i)))
+/* The sixteen weights of rows r..r+15 of a block at element i of W, as
+ * two vectors of eight floats. bf16 blocks pair row j with row j + 8 in
+ * one 32-bit word (acd_kern_bf16_slot()), so that each half widens with
+ * one shift or one mask; GCC 12 makes four instructions of each widening
+ * conversion instead. half is a constant after inlining. */
+#define LDW2(W, i, half, w0, w1)                                                                   \
+    do {                                                                                           \
+        if (half) {                                                                                \
+            v8i p_ = LDI((const uint16_t *)(W) + (i));                                             \
+            (w0) = (v8)(p_ << 16);                                                                 \
+            (w1) = (v8)(p_ & (v8i){HI16, HI16, HI16, HI16, HI16, HI16, HI16, HI16});               \
+        } else {                                                                                   \
+            (w0) = LD((const float *)(W) + (i));                                                   \
+            (w1) = LD((const float *)(W) + (i) + 8);                                               \
+        }                                                                                          \
+    } while (0)
 #define SPLAT(s)     ((v8){(s), (s), (s), (s), (s), (s), (s), (s)})
 #define SEL(m, a, b) ((v8)(((v8i)(a) & (m)) | ((v8i)(b) & ~(m))))
 
@@ -114,8 +126,8 @@ INLINE void tanh8(const float *xp, float *yp)
  * acd_kern_gemv_blocked() bit for bit. Kept in registers, which saves the
  * read-modify-write of a whole pre-activation vector per non-zero input
  * (measured: a tenth of the model's instructions at the default size). */
-INLINE void sparse_block(const AcdKernSparse *sp, size_t rows, const float *init, size_t r,
-                         v8 *s0, v8 *s1)
+INLINE void sparse_block(const AcdKernSparse *sp, size_t rows, const float *init, size_t r, v8 *s0,
+                         v8 *s1)
 {
     v8 a0 = LD(init + r), a1 = LD(init + r + 8);
     if (sp)
@@ -144,8 +156,8 @@ INLINE void gemv_chunk(const void *W, int half, size_t rows, size_t cols, const 
             a1[c] = s1;
         }
         for (size_t k = 0; k < cols; k++) {
-            v8 w0 = LDW(W, w + k * ACD_KERN_BLOCK, half);
-            v8 w1 = LDW(W, w + k * ACD_KERN_BLOCK + 8, half);
+            v8 w0, w1;
+            LDW2(W, w + k * ACD_KERN_BLOCK, half, w0, w1);
             for (int c = 0; c < nc; c++) {
                 v8 s = SPLAT(u[c * us + k]);
                 a0[c] += w0 * s;
@@ -172,16 +184,19 @@ INLINE void gemv_one(const void *W, int half, size_t rows, size_t cols, const fl
         size_t k = 0;
         for (; k + 2 <= cols; k += 2) {
             size_t wk = w + k * ACD_KERN_BLOCK;
-            v8 s0 = SPLAT(u[k]), s1 = SPLAT(u[k + 1]);
-            a0 += LDW(W, wk, half) * s0;
-            a1 += LDW(W, wk + 8, half) * s0;
-            b0 += LDW(W, wk + 16, half) * s1;
-            b1 += LDW(W, wk + 24, half) * s1;
+            v8 s0 = SPLAT(u[k]), s1 = SPLAT(u[k + 1]), w0, w1, w2, w3;
+            LDW2(W, wk, half, w0, w1);
+            LDW2(W, wk + ACD_KERN_BLOCK, half, w2, w3);
+            a0 += w0 * s0;
+            a1 += w1 * s0;
+            b0 += w2 * s1;
+            b1 += w3 * s1;
         }
         if (k < cols) {
-            v8 s0 = SPLAT(u[k]);
-            a0 += LDW(W, w + k * ACD_KERN_BLOCK, half) * s0;
-            a1 += LDW(W, w + k * ACD_KERN_BLOCK + 8, half) * s0;
+            v8 s0 = SPLAT(u[k]), w0, w1;
+            LDW2(W, w + k * ACD_KERN_BLOCK, half, w0, w1);
+            a0 += w0 * s0;
+            a1 += w1 * s0;
         }
         ST(out + r, a0 + b0);
         ST(out + r + 8, a1 + b1);
@@ -249,6 +264,12 @@ size_t acd_kern_sparse_gather(const float *x, size_t n, uint16_t *idx, float *va
         m += x[k] != 0.0f;
     }
     return m;
+}
+
+size_t acd_kern_bf16_slot(size_t r)
+{
+    size_t j = r % ACD_KERN_BLOCK;
+    return r - j + (j < 8 ? 2 * j : 2 * (j - 8) + 1);
 }
 
 uint16_t acd_kern_to_bf16(float x)

@@ -46,6 +46,12 @@ void acd_kern_gemv_blocked_bf16(const uint16_t *W, size_t rows, size_t cols, con
                                 const AcdKernSparse *sp, const float *u, size_t u_stride,
                                 size_t copies, float *out, size_t out_stride);
 
+/* bf16 blocked matrices pair rows j and j + 8 of each block of 16 in one
+ * 32-bit word (low half, high half), so the kernel widens them with a
+ * shift and a mask: row r's weights go where the F32 layout puts row
+ * acd_kern_bf16_slot(r). RT-safe. */
+size_t acd_kern_bf16_slot(size_t r);
+
 /* x rounded to the nearest bf16 (ties to even), x finite. RT-safe. */
 uint16_t acd_kern_to_bf16(float x);
 

@@ -14,15 +14,15 @@
  * (x_t, y_{t-1}) are shared by every copy and sparse: they go through the
  * column-major `ws` once per step. Gate g of unit j is row g * hp + j. */
 typedef struct {
-    size_t h;      /* hidden size */
-    size_t hp;     /* hidden size padded to ACD_KERN_PAD */
-    size_t in_pad; /* floats of u before h */
-    size_t cols;   /* in_pad + hp: length of u */
-    size_t s_cols; /* columns of the shared sparse input, 0 if none */
-    float *wd;     /* [4 hp x cols] blocked, see acd_kern_gemv_blocked(); NULL if bf16 */
+    size_t h;       /* hidden size */
+    size_t hp;      /* hidden size padded to ACD_KERN_PAD */
+    size_t in_pad;  /* floats of u before h */
+    size_t cols;    /* in_pad + hp: length of u */
+    size_t s_cols;  /* columns of the shared sparse input, 0 if none */
+    float *wd;      /* [4 hp x cols] blocked, see acd_kern_gemv_blocked(); NULL if bf16 */
     uint16_t *wd16; /* the same as bf16 (ACD_WEIGHTS_BF16), else NULL */
-    float *ws;     /* [s_cols][4 hp] */
-    float *bias;   /* [4 hp]: bias_ih + bias_hh */
+    float *ws;      /* [s_cols][4 hp] */
+    float *bias;    /* [4 hp]: bias_ih + bias_hh */
 } AcdLayer;
 
 struct AcdModel {

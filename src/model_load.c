@@ -75,13 +75,13 @@ static size_t blocked(size_t r, size_t k, size_t cols)
     return (r / ACD_KERN_BLOCK) * cols * ACD_KERN_BLOCK + k * ACD_KERN_BLOCK + r % ACD_KERN_BLOCK;
 }
 
-/* Element i of a dense matrix, in whichever storage it has. */
-static void put(float *f, uint16_t *h, size_t i, float v)
+/* Element (r, k) of a blocked matrix, in whichever storage it has. */
+static void put(float *f, uint16_t *h, size_t r, size_t k, size_t cols, float v)
 {
     if (h)
-        h[i] = acd_kern_to_bf16(v);
+        h[blocked(acd_kern_bf16_slot(r), k, cols)] = acd_kern_to_bf16(v);
     else
-        f[i] = v;
+        f[blocked(r, k, cols)] = v;
 }
 
 static const float *get(const AcdModelTensors *t, const char *stack, const char *kind, int layer)
@@ -112,11 +112,11 @@ static void fill_layer(const AcdModel *m, const AcdModelTensors *t, int l)
     for (size_t r = 0; r < 4 * L->h; r++) {
         size_t rp = (r / L->h) * L->hp + r % L->h;
         for (size_t j = 0; j < dense_real; j++)
-            put(L->wd, L->wd16, blocked(rp, j, L->cols), wih[r * in_real + j]);
+            put(L->wd, L->wd16, rp, j, L->cols, wih[r * in_real + j]);
         for (size_t j = 0; j < L->s_cols; j++)
             L->ws[j * rows + rp] = wih[r * in_real + dense_real + j];
         for (size_t j = 0; j < L->h; j++)
-            put(L->wd, L->wd16, blocked(rp, L->in_pad + j, L->cols), whh[r * L->h + j]);
+            put(L->wd, L->wd16, rp, L->in_pad + j, L->cols, whh[r * L->h + j]);
         L->bias[rp] = bih[r] + bhh[r];
     }
 }
@@ -157,7 +157,7 @@ AcdStatus acd_model_new_storage(const AcdModelTensors *t, AcdWeightStorage stora
     const AcdLayer *top = &m->layer[m->n_layers - 1];
     for (size_t o = 0; o < (size_t)m->cfg.n_out; o++) {
         for (size_t j = 0; j < top->h; j++)
-            put(m->wo, m->wo16, blocked(o, j, top->hp), w[o * top->h + j]);
+            put(m->wo, m->wo16, o, j, top->hp, w[o * top->h + j]);
         m->bo[o] = b[o];
     }
     *out = m;

@@ -105,24 +105,26 @@ static void timebase(jack_transport_state_t state, jack_nframes_t nframes, jack_
                      int new_pos, void *arg)
 {
     AcdProbe *p = arg;
-    double frames_per_beat = pos->frame_rate * 60.0 / p->tb_bpm;
+    double bpm = atomic_load(&p->tb_bpm);
+    int beats_per_bar = atomic_load(&p->tb_beats_per_bar);
+    double frames_per_beat = pos->frame_rate * 60.0 / bpm;
     double beats = pos->frame / frames_per_beat;
     long whole = (long)beats;
     pos->valid = JackPositionBBT;
-    pos->beats_per_bar = (float)p->tb_beats_per_bar;
+    pos->beats_per_bar = (float)beats_per_bar;
     pos->beat_type = 4;
     pos->ticks_per_beat = 1920;
-    pos->beats_per_minute = p->tb_bpm;
-    pos->bar = (int32_t)(whole / p->tb_beats_per_bar) + 1;
-    pos->beat = (int32_t)(whole % p->tb_beats_per_bar) + 1;
+    pos->beats_per_minute = bpm;
+    pos->bar = (int32_t)(whole / beats_per_bar) + 1;
+    pos->beat = (int32_t)(whole % beats_per_bar) + 1;
     pos->tick = (int32_t)((beats - (double)whole) * 1920.0);
-    pos->bar_start_tick = (double)(pos->bar - 1) * p->tb_beats_per_bar * 1920.0;
+    pos->bar_start_tick = (double)(pos->bar - 1) * beats_per_bar * 1920.0;
 }
 
 bool acd_probe_transport_start(AcdProbe *p, double bpm, int beats_per_bar)
 {
-    p->tb_bpm = bpm;
-    p->tb_beats_per_bar = beats_per_bar;
+    atomic_store(&p->tb_bpm, bpm);
+    atomic_store(&p->tb_beats_per_bar, beats_per_bar);
     if (jack_set_timebase_callback(p->player, 0, timebase, p) != 0)
         return false;
     jack_transport_locate(p->player, 0);

@@ -41,8 +41,8 @@ typedef struct {
     atomic_int lost;
 
     /* JACK transport, when the player is timebase master. */
-    double tb_bpm;
-    int tb_beats_per_bar;
+    _Atomic double tb_bpm; /* atomic: the timebase callback runs on JACK's thread */
+    atomic_int tb_beats_per_bar;
     atomic_int_least64_t transport_offset; /* frame time - transport frame, while rolling */
     atomic_uint_least64_t offset_changes;  /* times that offset moved (an xrun slips it) */
 } AcdProbe;

@@ -88,29 +88,36 @@ START_TEST(test_save_thresholds)
 }
 END_TEST
 
-static AcdCalibrateTrial trial(double dist, double harmony, bool within)
+static AcdCalibrateTrial trial(double dist, double harmony, double silence, int rank)
 {
     AcdCalibrateTrial t;
     memset(&t, 0, sizeof t);
     t.dist = dist;
     t.harmony = harmony;
-    t.within = within;
+    t.silence = silence;
+    t.rank = rank;
+    t.within = rank >= 1;
+    t.quiet_ok = rank == 2;
     return t;
 }
 
 START_TEST(test_objective)
 {
-    AcdCalibrateTrial in_lo = trial(0.10, 0.40, true), in_hi = trial(0.14, 0.50, true);
-    AcdCalibrateTrial out_near = trial(0.20, 0.90, false), out_far = trial(0.50, 0.95, false);
-    AcdCalibrateTrial silent = trial(INFINITY, NAN, false);
-    /* Within beats outside, whatever the harmony. */
-    ck_assert(acd_calibrate_better(&in_lo, &out_near));
+    AcdCalibrateTrial in_lo = trial(0.10, 0.40, 0.02, 2), in_hi = trial(0.14, 0.50, 0.03, 2);
+    AcdCalibrateTrial gappy = trial(0.01, 0.90, 0.30, 1), gappier = trial(0.01, 0.95, 0.40, 1);
+    AcdCalibrateTrial out_near = trial(0.20, 0.90, 0.00, 0), out_far = trial(0.50, 0.95, 0.0, 0);
+    AcdCalibrateTrial silent = trial(INFINITY, NAN, 1.0, 0);
+    /* Within and quiet beats within only, which beats outside, whatever else. */
+    ck_assert(acd_calibrate_better(&in_lo, &gappy));
+    ck_assert(acd_calibrate_better(&gappier, &out_near));
     ck_assert(!acd_calibrate_better(&out_near, &in_lo));
-    /* Both within: harmony decides, then distance. */
+    /* Within and quiet: harmony decides, then distance. */
     ck_assert(acd_calibrate_better(&in_hi, &in_lo));
-    AcdCalibrateTrial in_same = trial(0.05, 0.50, true);
+    AcdCalibrateTrial in_same = trial(0.05, 0.50, 0.03, 2);
     ck_assert(acd_calibrate_better(&in_same, &in_hi));
-    /* Both outside: distance decides. */
+    /* Within only: less silence wins. */
+    ck_assert(acd_calibrate_better(&gappy, &gappier));
+    /* Outside: distance decides. */
     ck_assert(acd_calibrate_better(&out_near, &out_far));
     ck_assert(acd_calibrate_better(&out_far, &silent));
     ck_assert(!acd_calibrate_better(&silent, &silent));

@@ -26,17 +26,20 @@ extern "C" {
  *
  * with poly the mean polyphony while sounding and onsets the onset steps per
  * bar (the human accompaniment's, pooled over the same songs, are poly_h and
- * onsets_h). A trial is "within" when d <= tol. Trial a is better than b
- * when a is within and b is not; when both are within, when a's harmony
- * (melody pc in accomp pcs) is higher, then when its d is lower; when
- * neither is, when its d is lower. */
+ * onsets_h). A trial is "within" when d <= tol, and "quiet enough" when its
+ * silence under the melody is at most silence_h + silence_margin. Ranks: 2
+ * for within and quiet enough, 1 for within only, 0 otherwise. Trial a is
+ * better than b when its rank is higher; at rank 2 when its harmony (melody
+ * pc in accomp pcs) is higher, at rank 1 when its silence is lower, at rank
+ * 0 when its d is lower; remaining ties go to the lower d. */
 
 /* Knobs of the search. */
 typedef struct {
-    double tol;        /* relative tolerance on both density measures (0.15) */
-    float temperature; /* the sampler's temperature during trials (0: greedy) */
-    int threads;       /* songs rendered in parallel, 1..8 (1) */
-    int max_trials;    /* give up refining after this many trials (64) */
+    double tol;            /* relative tolerance on both density measures (0.15) */
+    double silence_margin; /* silence allowed above the human's, absolute (0.05) */
+    float temperature;     /* the sampler's temperature during trials (0: greedy) */
+    int threads;           /* songs rendered in parallel, 1..8 (1) */
+    int max_trials;        /* give up refining after this many trials (64) */
 } AcdCalibrateConfig;
 
 /* One tried pair and what it gave. */
@@ -46,14 +49,17 @@ typedef struct {
     double poly;        /* ACD_METRIC_POLYPHONY (NAN when silent) */
     double onsets_bar;  /* ACD_METRIC_ONSET_FRAMES_BAR */
     double harmony;     /* ACD_METRIC_HARMONY_PC (NAN when silent) */
+    double silence;     /* ACD_METRIC_SILENCE */
     double dist;        /* d above; INFINITY when silent */
     bool within;        /* dist <= tol */
+    bool quiet_ok;      /* silence <= the human's + silence_margin */
+    int rank;           /* 2, 1 or 0, as above */
     double seconds;     /* wall time of the trial */
 } AcdCalibrateTrial;
 
 typedef struct AcdCalibration AcdCalibration;
 
-/* tol 0.15, greedy, 1 thread, 64 trials. */
+/* tol 0.15, silence margin 0.05, greedy, 1 thread, 64 trials. */
 void acd_calibrate_config_default(AcdCalibrateConfig *cfg);
 
 /* An empty calibration of model m (borrowed: it must outlive the

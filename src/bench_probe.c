@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "clones.h"
 
 typedef float v8 __attribute__((vector_size(32)));
 typedef float v16 __attribute__((vector_size(64)));
@@ -70,11 +71,7 @@ double acd_probe_timer_overhead_ns(void)
 /* One pass over n floats (n a multiple of 64) with eight independent sums,
  * 256-bit loads when the CPU has AVX2. The sums are named, not an array, so
  * that they stay in registers. */
-#if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target_clones("arch=x86-64-v3", "default")))
-#endif
-static float
-read_pass(const float *p, size_t n)
+ACD_CLONES_V3 static float read_pass(const float *p, size_t n)
 {
     v8 s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0}, s4 = {0}, s5 = {0}, s6 = {0}, s7 = {0};
     for (size_t i = 0; i < n; i += 64) {

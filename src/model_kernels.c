@@ -5,15 +5,9 @@
 #include <stdint.h>
 #include <string.h>
 
-/* The build targets baseline x86-64 (SSE2); these clones let the loader
- * pick AVX2+FMA or AVX-512 code on the machine it runs on. GCC only: clang
- * 14 emits the dispatcher under another name, and clang builds here are the
- * fuzz builds, where speed does not matter. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(ACD_NO_CLONES)
-#define KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define KERNEL
-#endif
+#include "clones.h"
+
+#define KERNEL ACD_CLONES_V4
 
 typedef float v8 __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));

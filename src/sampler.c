@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "accompd/rng.h"
+#include "clones.h"
 
 /* Determinism across machines: every decision is made with IEEE double
  * additions, multiplications, divisions and comparisons, which are correctly
@@ -235,13 +236,8 @@ void acd_sampler_reset(AcdSampler *s)
  * the generator's position depends only on the number of steps: changing a
  * threshold or a cap never shifts later draws. NaN never fires. Branch-free
  * per logit: the outcomes are coin flips a predictor cannot learn. */
-/* An AVX2 clone for baseline x86-64 builds (GCC 12 fails on the clone when
- * the baseline already has AVX2, which needs none). Same bits either way. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__AVX2__)
-__attribute__((target_clones("arch=x86-64-v3", "default")))
-#endif
-static void
-decide_all(AcdSampler *s, size_t n)
+/* An AVX2 clone (clones.h); same bits either way. */
+ACD_CLONES_V3 static void decide_all(AcdSampler *s, size_t n)
 {
     if (s->inv_temp == 0.0) {
         for (size_t i = 0; i < n; i++)

@@ -7,11 +7,9 @@
 #endif
 #include "train_act.h"
 
-#if defined(__SANITIZE_THREAD__)
-#define LOSS_CLONES
-#else
-#define LOSS_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#endif
+#include "clones.h"
+
+#define LOSS_CLONES ACD_CLONES_V4
 
 LOSS_CLONES static float bce_weighted(float *restrict z, const float *restrict y,
                                       const float *restrict pw, int n, float scale)

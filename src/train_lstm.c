@@ -13,15 +13,9 @@
 #endif
 #include "train_act.h"
 
-/* One build runs everywhere; AVX-512 and AVX2+FMA clones are picked at load
- * time (glibc ifunc), since Debian builds for baseline x86-64 (SSE2). */
-#if defined(__SANITIZE_THREAD__)
-/* ThreadSanitizer instruments the ifunc resolver, which then runs before
- * the sanitizer's runtime is up and crashes at load. */
-#define CELL_CLONES
-#else
-#define CELL_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#endif
+#include "clones.h"
+
+#define CELL_CLONES ACD_CLONES_V4
 
 size_t acd_train_lstm_act_floats(int T, int B, int hidden)
 {

@@ -16,7 +16,7 @@ static const Command commands[] = {
     {"bench-train", acd_cmd_bench_train, "training throughput (time steps x batch per second)"},
     {"render", acd_cmd_render, "accompany a MIDI file's melody offline (MIDI, piano-roll SVG, WAV)"},
     {"eval", acd_cmd_eval, "score models and baselines against the human accompaniment"},
-    {"calibrate", acd_cmd_calibrate, "choose a model's greedy thresholds to match the human density"},
+    {"calibrate", acd_cmd_calibrate, "calibrate a model's thresholds to the human's density"},
     {"bench", acd_cmd_bench, "time one step of model and sampler; FLOPs, bytes, roofline"},
 };
 

@@ -177,10 +177,10 @@ AcdStatus acd_calibrate_try(AcdCalibration *c, float thresh_onset, float thresh_
     Worker w[MAX_THREADS];
     pthread_t tid[MAX_THREADS];
     size_t started = 0;
-    for (size_t k = 0; k < n_threads; k++) {
+    for (size_t k = 0; k < n_threads; k++)
         w[k] = (Worker){.c = c, .rc = &rc, .per_song = per_song, .first = k, .stride = n_threads};
-        if (k == 0)
-            continue; /* this thread does the first share itself */
+    /* This thread does the first share itself. */
+    for (size_t k = 1; k < n_threads; k++) {
         if (pthread_create(&tid[k], NULL, work, &w[k]) != 0)
             break;
         started = k;

@@ -39,6 +39,7 @@ static void usage(FILE *out)
             "      --baseline NAME     harmonizer (default) or none\n"
             "      --accompanied DIR   a folder of accompanied MIDI files; repeatable\n"
             "      --limit N           the first N songs of the split only\n"
+            "      --temperature T     the models' sampler temperature (default: greedy, 0)\n"
             "      --csv FILE          write the table as CSV\n"
             "  -q, --quiet             no progress on stderr\n"
             "\n"
@@ -65,6 +66,7 @@ typedef struct {
     long limit;
     const char *csv;
     int quiet;
+    double temperature; /* the models' sampler temperature; < 0: their default */
 } Eval;
 
 enum {
@@ -76,7 +78,8 @@ enum {
     O_BASELINE,
     O_ACCOMPANIED,
     O_LIMIT,
-    O_CSV
+    O_CSV,
+    O_TEMPERATURE,
 };
 
 static const struct option long_opts[] = {
@@ -91,6 +94,7 @@ static const struct option long_opts[] = {
     {"accompanied", required_argument, NULL, O_ACCOMPANIED},
     {"limit", required_argument, NULL, O_LIMIT},
     {"csv", required_argument, NULL, O_CSV},
+    {"temperature", required_argument, NULL, O_TEMPERATURE},
     {NULL, 0, NULL, 0},
 };
 
@@ -185,6 +189,13 @@ static int parse_args(Eval *ev, int argc, char **argv)
         case O_CSV:
             ev->csv = a;
             break;
+        case O_TEMPERATURE: {
+            char *end;
+            ev->temperature = strtod(a, &end);
+            if (end == a || *end || !(ev->temperature >= 0.0 && ev->temperature <= 100.0))
+                rc = bad(name, a, "expected a number in [0, 100]");
+            break;
+        }
         default:
             usage(stderr);
             return 2;
@@ -262,8 +273,8 @@ static AcdStatus load_accompanied(const System *s, const AcdSong *song, AcdSongN
 }
 
 /* One system's accompaniment of one song, scored into its sums. */
-static AcdStatus score_system(System *s, const AcdSong *song, const AcdMetricsSong *ms,
-                              AcdError *err)
+static AcdStatus score_system(const Eval *ev, System *s, const AcdSong *song,
+                              const AcdMetricsSong *ms, AcdError *err)
 {
     AcdSongNote *notes = NULL;
     size_t n = 0;
@@ -282,6 +293,8 @@ static AcdStatus score_system(System *s, const AcdSong *song, const AcdMetricsSo
     case SYS_MODEL: {
         AcdRenderConfig cfg;
         acd_render_config_default(&cfg, s->model);
+        if (ev->temperature >= 0.0)
+            cfg.engine.sampler.temperature = (float)ev->temperature;
         st = acd_render_song(s->model, &cfg, song, &r, err);
         if (st == ACD_OK)
             st = acd_metrics_score(ms, r.notes, r.n_notes, &s->sum);
@@ -326,7 +339,7 @@ static int eval_song(Eval *ev, const AcdSong *song)
     for (size_t k = 0; k < ev->n_sys; k++) {
         System *s = &ev->sys[k];
         err.msg[0] = '\0';
-        if ((st = score_system(s, song, &ms, &err))) {
+        if ((st = score_system(ev, s, song, &ms, &err))) {
             s->n_missing++;
             fprintf(stderr, "accomp eval: %s on %s: %s\n", s->name, song->name,
                     err.msg[0] ? err.msg : acd_strerror(st));
@@ -399,6 +412,7 @@ int acd_cmd_eval(int argc, char **argv)
     Eval ev;
     memset(&ev, 0, sizeof ev);
     ev.split = ACD_SPLIT_VALID;
+    ev.temperature = -1.0;
     int rc = parse_args(&ev, argc, argv);
     if (rc)
         return rc < 0 ? 0 : rc;

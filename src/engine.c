@@ -46,6 +46,7 @@ struct AcdEngine {
     bool following;
     int64_t follow_time;
     double follow_step;
+    int follow_strikes; /* reports in a row that disagreed with the anchor */
     AcdEngineStats stats;
 };
 
@@ -269,7 +270,14 @@ ACD_REALTIME void acd_engine_follow(AcdEngine *e, int64_t time, double song_step
      * every report would make the grid jitter by that much. */
     if (e->following && fabs(units_per_step - e->units_per_step) <= 0.002 * units_per_step) {
         double predicted = e->follow_step + (double)(time - e->follow_time) / units_per_step;
-        if (fabs(predicted - song_step) <= 1.0 / 64) {
+        bool agrees = fabs(predicted - song_step) <= 1.0 / 64;
+        /* One report that disagrees is ignored: a timebase master that
+         * missed a cycle (an xrun) reports a stale position once. A real
+         * relocation or drift says so again at the next report. */
+        if (!agrees && ++e->follow_strikes < 2)
+            return;
+        if (agrees) {
+            e->follow_strikes = 0;
             /* But take the refined tempo, from the next boundary on and
              * without moving it, so a slightly wrong estimate cannot drift. */
             if (e->running) {
@@ -284,6 +292,7 @@ ACD_REALTIME void acd_engine_follow(AcdEngine *e, int64_t time, double song_step
     /* The next undecided step's boundary on the grid followed so far. */
     double old_start = e->base_time + (double)(e->step - e->base_step) * e->units_per_step;
     e->following = true;
+    e->follow_strikes = 0;
     e->follow_time = time;
     e->follow_step = song_step;
     e->units_per_step = units_per_step;

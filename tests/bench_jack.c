@@ -110,7 +110,8 @@ int main(void)
     long hz = sysconf(_SC_CLK_TCK);
     double cpu_s = (double)(cpu1 - cpu0) / (double)hz;
 
-    printf("accompd on jackd -d dummy -r 48000 -p %d, 120 BPM, 16ths, tiny model, %d s:\n", PERIOD,
+    printf("accompd on jackd -d dummy -r 48000 -p %d, 120 BPM, 16ths, %s, %d s:\n", PERIOD,
+           getenv("ACD_TEST_MODEL") ? getenv("ACD_TEST_MODEL") : "tests/ref/tiny.safetensors",
            secs);
     printf("  response to the first note: %lld frames = %.2f ms (grace %d + period %d)\n",
            (long long)(first - start), (double)(first - start) / 48.0, GRACE, PERIOD);

@@ -181,7 +181,10 @@ bool acd_test_accompd_start(AcdTestDaemon *d, jack_client_t *probe, const char *
     const char *argv[40];
     int n = 0;
     char model[1024];
-    snprintf(model, sizeof model, "%s", acd_test_src("tests/ref/tiny.safetensors"));
+    /* ACD_TEST_MODEL: another model (the benchmark with the default one). */
+    const char *chosen = getenv("ACD_TEST_MODEL");
+    snprintf(model, sizeof model, "%s",
+             chosen ? chosen : acd_test_src("tests/ref/tiny.safetensors"));
     argv[n++] = exe;
     argv[n++] = "--model";
     argv[n++] = model;

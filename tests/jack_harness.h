@@ -25,7 +25,8 @@ typedef struct {
     char log[256];
 } AcdTestDaemon;
 
-/* Start the built accompd ($ACD_ACCOMPD) with the tiny reference model and
+/* Start the built accompd ($ACD_ACCOMPD) with the tiny reference model
+ * ($ACD_TEST_MODEL overrides) and
  * extra arguments (NULL-terminated), logging to a file; wait until its
  * ports exist (through `probe`, any client on the server). */
 bool acd_test_accompd_start(AcdTestDaemon *d, jack_client_t *probe, const char *const *args);

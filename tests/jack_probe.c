@@ -98,6 +98,7 @@ static int recorder_process(jack_nframes_t nframes, void *arg)
     }
     record(p, p->accomp, p->acc, &p->n_acc, frame, nframes);
     record(p, p->thru, p->thru_rec, &p->n_thru, frame, nframes);
+    atomic_fetch_add(&p->recorder_cycles, 1);
     return 0;
 }
 
@@ -184,6 +185,20 @@ bool acd_probe_open(AcdProbe *p, size_t cap)
         return false;
     }
     return true;
+}
+
+bool acd_probe_reopen(AcdProbe *p, size_t cap)
+{
+    for (int attempt = 0; attempt < 4; attempt++) {
+        if (!acd_probe_open(p, cap))
+            continue;
+        uint64_t c0 = atomic_load(&p->recorder_cycles);
+        acd_probe_sleep_ms(200); /* about 37 periods */
+        if (atomic_load(&p->recorder_cycles) - c0 > 10)
+            return true;
+        acd_probe_close(p);
+    }
+    return false;
 }
 
 void acd_probe_close(AcdProbe *p)

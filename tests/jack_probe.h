@@ -39,6 +39,7 @@ typedef struct {
     atomic_uint_least64_t rec_overflow;
     atomic_uint_least64_t xruns;
     atomic_int lost;
+    atomic_uint_least64_t recorder_cycles;
 
     /* JACK transport, when the player is timebase master. */
     _Atomic double tb_bpm; /* atomic: the timebase callback runs on JACK's thread */
@@ -52,6 +53,12 @@ typedef struct {
  * of a previous open (for tests across server restarts) when p->acc is set.
  * Returns false when the server is not there. */
 bool acd_probe_open(AcdProbe *p, size_t cap);
+
+/* Open, and make sure the recorder really runs: libjack, reopened in a
+ * process whose server died, now and then leaves a client that never
+ * processes ("Triggered" but not run, an xrun every cycle). Retries a few
+ * times. */
+bool acd_probe_reopen(AcdProbe *p, size_t cap);
 
 /* Close both clients (recordings stay). */
 void acd_probe_close(AcdProbe *p);

@@ -218,6 +218,71 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* The command: the table, the CSV, the written model, the usage errors. */
+START_TEST(test_cli)
+{
+    char dir[] = "/tmp/test_calibrate_cli_XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char out[128], err_path[128], csv[128], model[128], args[12000];
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(err_path, sizeof err_path, "%s/err", dir);
+    snprintf(csv, sizeof csv, "%s/trials.csv", dir);
+    snprintf(model, sizeof model, "%s/cal.safetensors", dir);
+    char src_model[4200]; /* acd_test_src's buffer is reused by the next call */
+    snprintf(src_model, sizeof src_model, "%s", acd_test_src("tests/ref/small.safetensors"));
+    snprintf(args, sizeof args,
+             "calibrate -q --model '%s' --collection pop909 --split any --target human "
+             "--max-trials 26 --threads 2 --csv '%s' -o '%s' '%s'",
+             src_model, csv, model, acd_test_src("tests/data/pop909"));
+    ck_assert_int_eq(acd_test_accomp("", args, out, err_path), 0);
+    char *text = acd_test_slurp(out, NULL);
+    ck_assert_ptr_nonnull(strstr(text, "human (3 songs)"));
+    ck_assert_ptr_nonnull(strstr(text, "chosen: thresh_onset"));
+    ck_assert_ptr_nonnull(strstr(text, " 26"));
+    free(text);
+
+    /* 26 trials and 3 references, one chosen; the model holds that pair. */
+    char *rows = acd_test_slurp(csv, NULL);
+    size_t lines = 0, chosen = 0;
+    float on = 0.0f, hold = 0.0f;
+    for (char *l = strtok(rows, "\n"); l; l = strtok(NULL, "\n"), lines++) {
+        size_t len = strlen(l);
+        if (len > 2 && !strcmp(l + len - 2, ",1") && !strncmp(l, "search,", 7)) {
+            chosen++;
+            ck_assert_int_eq(sscanf(l, "search,%f,%f", &on, &hold), 2);
+        }
+    }
+    free(rows);
+    ck_assert_uint_eq(lines, 1 + 26 + 3);
+    ck_assert_uint_eq(chosen, 1);
+    AcdModel *m = NULL;
+    AcdError e = {0};
+    ck_assert(acd_model_load(model, &m, &e) == ACD_OK);
+    ck_assert(acd_model_config(m)->has_thresh);
+    ck_assert(fabsf(acd_model_config(m)->thresh_onset - on) < 1e-6f);
+    ck_assert(fabsf(acd_model_config(m)->thresh_hold - hold) < 1e-6f);
+    acd_model_free(m);
+
+    /* Usage errors exit 2. */
+    ck_assert_int_eq(acd_test_accomp("", "calibrate --collection pop909 x", out, err_path), 2);
+    ck_assert_int_eq(acd_test_accomp("", "calibrate --model m --target nobody x", out, err_path),
+                     2);
+    ck_assert_int_eq(acd_test_accomp("", "calibrate --model m --tol 0 x", out, err_path), 2);
+    /* A missing model exits 1, naming it. */
+    ck_assert_int_eq(
+        acd_test_accomp("", "calibrate --model /nonexistent.safetensors x", out, err_path), 1);
+    text = acd_test_slurp(err_path, NULL);
+    ck_assert_ptr_nonnull(strstr(text, "/nonexistent.safetensors"));
+    free(text);
+
+    unlink(out);
+    unlink(err_path);
+    unlink(csv);
+    unlink(model);
+    rmdir(dir);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("calibrate");
@@ -227,6 +292,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_objective);
     tcase_add_test(tc, test_search);
     tcase_add_test(tc, test_errors);
+    tcase_add_test(tc, test_cli);
     suite_add_tcase(s, tc);
     return s;
 }

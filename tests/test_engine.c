@@ -329,7 +329,9 @@ START_TEST(test_follows_an_external_clock)
     acd_engine_follow(e, at - 100, (double)(t + 10) - 100.0 / 6000.0, 6000, 3);
     ck_assert_int_eq(acd_engine_step_time(e, t), at);
     ck_assert_int_eq(acd_engine_step_time(e, t + 2), at + 12000);
-    /* A relocation (the clock jumps 50 steps): the grid stays, positions renumber. */
+    /* A relocation (the clock jumps 50 steps): the grid stays, positions
+     * renumber; a single odd report is ignored, the second one counts. */
+    acd_engine_follow(e, at - 3000, (double)(t + 60) - 0.5, 6000, 3);
     acd_engine_follow(e, at, (double)(t + 60), 6000, 3);
     ck_assert_int_eq(acd_engine_step_time(e, t), at);
     advance(e, at + 6000 * 40, &out_a);

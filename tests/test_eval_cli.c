@@ -126,6 +126,22 @@ START_TEST(test_model_column)
     assert_has(
         out, "songs                                         2           2          2          2\n");
     free(out);
+
+    /* --temperature samples every model at T: the same columns, other notes
+     * than greedy (the small model is random, so the table differs). */
+    snprintf(args, sizeof args, "--split any --limit 2 --model '%s' '%s'", model, data);
+    ck_assert_int_eq(run_eval(args), 0);
+    char *greedy = acd_test_slurp(out_path, NULL);
+    snprintf(args, sizeof args, "--split any --limit 2 --temperature 1 --model '%s' '%s'", model,
+             data);
+    ck_assert_int_eq(run_eval(args), 0);
+    out = acd_test_slurp(out_path, NULL);
+    assert_has(out, "human  harmonizer      small\n");
+    ck_assert(strcmp(out, greedy) != 0);
+    free(out);
+    free(greedy);
+    ck_assert_int_eq(run_eval("--temperature -1 x"), 2);
+    ck_assert_int_eq(run_eval("--temperature hot x"), 2);
 }
 END_TEST
 

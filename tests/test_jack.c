@@ -244,7 +244,7 @@ START_TEST(test_survives_jackd_restarts)
         acd_test_jackd_stop(&r.server, round % 2 ? SIGKILL : SIGTERM);
         acd_probe_close(&r.probe);
         ck_assert(acd_test_jackd_start(&r.server, r.server.name));
-        ck_assert(acd_probe_open(&r.probe, REC_CAP));
+        ck_assert(acd_probe_reopen(&r.probe, REC_CAP));
     }
     ck_assert_int_eq(acd_test_accompd_stop(&r.daemon, SIGTERM), 0);
     acd_probe_sleep_ms(50);
@@ -461,7 +461,9 @@ START_TEST(test_follows_midi_clock)
            "the clock's grid\n",
            checked, (long long)worst);
     ck_assert_uint_gt(checked, 8);
-    ck_assert_int_le(worst, 100);
+    /* The engine keeps its grid while the clock agrees to 1/64 step (112
+     * frames here) and needs two reports to move it; add the fit's error. */
+    ck_assert_int_le(worst, 180);
     /* Stop released everything. */
     ck_assert_uint_eq(stuck_notes(&r.probe), 0);
     ck_assert_int_eq(acd_test_accompd_stop(&r.daemon, SIGTERM), 0);
@@ -486,7 +488,7 @@ START_TEST(test_restart_in_place_restores_connections)
         acd_test_jackd_stop(&r.server, SIGKILL);
         acd_probe_close(&r.probe);
         ck_assert(acd_test_jackd_start(&r.server, r.server.name));
-        ck_assert(acd_probe_open(&r.probe, REC_CAP));
+        ck_assert(acd_probe_reopen(&r.probe, REC_CAP));
         bool back = wait_connected(&r.probe, 15000);
         if (!back)
             acd_test_dump_stacks(r.daemon.pid);
@@ -505,6 +507,37 @@ START_TEST(test_restart_in_place_restores_connections)
     ck_assert_int_eq(acd_test_accompd_stop(&r.daemon, SIGTERM), 0);
     acd_probe_sleep_ms(50);
     ck_assert_uint_eq(stuck_notes(&r.probe), 0);
+    rig_down(&r);
+}
+END_TEST
+
+START_TEST(test_panic_cc_but_not_cc123)
+{
+    Rig r;
+    const char *args[] = {"--stop-bars", "0", "--panic-cc", "102", NULL};
+    rig_up(&r, args, true, false);
+    /* Long notes for 2 s, then an incoming CC123 (some keyboards send one
+     * on every key release: not a panic), then the panic controller. */
+    size_t n = melody(mel, 8, 2 * STEP, 12 * STEP);
+    mel[n++] = acd_event_make(24 * STEP, 0xB0, ACD_MIDI_CC_ALL_NOTES, 0);
+    mel[n++] = acd_event_make(30 * STEP, 0xB0, 102, 127);
+    for (size_t i = 1; i < n; i++)
+        for (size_t k = i; k > 0 && mel[k - 1].time > mel[k].time; k--) {
+            AcdEvent tmp = mel[k];
+            mel[k] = mel[k - 1];
+            mel[k - 1] = tmp;
+        }
+    int64_t start = acd_probe_play(&r.probe, mel, n, 4800);
+    /* Just before the panic: the CC123 released nothing. */
+    while (atomic_load(&r.probe.next) < n - 1)
+        acd_probe_sleep_ms(5);
+    acd_probe_sleep_ms(100);
+    ck_assert_uint_gt(note_ons_after(&r.probe, start), 0);
+    ck_assert_uint_gt(stuck_notes(&r.probe), 0);
+    wait_done(&r.probe);
+    acd_probe_sleep_ms(200);
+    ck_assert_uint_eq(stuck_notes(&r.probe), 0);
+    ck_assert_int_eq(acd_test_accompd_stop(&r.daemon, SIGTERM), 0);
     rig_down(&r);
 }
 END_TEST
@@ -530,6 +563,7 @@ static Suite *make_suite(void)
     ADD(tc, test_flood_and_burst_counted_exactly);
     ADD(tc, test_follows_jack_transport);
     ADD(tc, test_follows_midi_clock);
+    ADD(tc, test_panic_cc_but_not_cc123);
     ADD(tc, test_xruns_against_idle_baseline);
     suite_add_tcase(s, tc);
     return s;

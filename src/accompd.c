@@ -11,8 +11,11 @@
 #include "accompd/engine.h"
 #include "accompd/log.h"
 #include "accompd/model.h"
+#include "accompd/notify.h"
 #include "accompd/realtime.h"
+#include "accompd_daemon.h"
 #include "accompd_options.h"
+#include "config.h"
 #include "jack_setup.h"
 
 /* Log lines go through acd_log (one event a line, with a level, journald-
@@ -21,11 +24,18 @@ static int verbosity;
 
 /* Signals only set a flag and post the main semaphore (async-signal-safe). */
 static volatile sig_atomic_t quit_signal;
+static volatile sig_atomic_t reload_signal; /* SIGHUP */
+static volatile sig_atomic_t status_signal; /* SIGUSR1 */
 static sem_t *signal_wake;
 
 static void on_signal(int sig)
 {
-    quit_signal = sig;
+    if (sig == SIGHUP)
+        reload_signal = 1;
+    else if (sig == SIGUSR1)
+        status_signal = 1;
+    else
+        quit_signal = sig;
     if (signal_wake)
         sem_post(signal_wake);
 }
@@ -39,6 +49,8 @@ static void install_signals(sem_t *wake)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 }
 
@@ -139,57 +151,6 @@ static bool open_with_backoff(AcdJack *j, bool first)
     return false;
 }
 
-/* ---- Setup from options ------------------------------------------------- */
-
-static AcdStatus make_engine(const AcdOptions *o, const AcdModel *m, double rate, AcdEngine **out,
-                             AcdError *err)
-{
-    const AcdModelConfig *mc = acd_model_config(m);
-    if (o->steps_per_beat && o->steps_per_beat != mc->steps_per_beat)
-        return acd_error_set(err, ACD_ERR_INVALID,
-                             "--steps-per-beat %d: the model was trained with %d",
-                             o->steps_per_beat, mc->steps_per_beat);
-    AcdEngineConfig ec;
-    acd_engine_config_default(&ec, m);
-    ec.units_per_step = acd_engine_units_per_step(o->tempo_bpm, mc->steps_per_beat, rate);
-    ec.grace_units = (int64_t)(o->grace_ms * rate / 1000.0 + 0.5);
-    ec.beats_per_bar = o->beats_per_bar;
-    ec.count_in_steps = o->count_in_steps;
-    ec.stop_after_bars = o->stop_after_bars;
-    ec.channel = (uint8_t)(o->channel - 1);
-    ec.velocity = (uint8_t)o->velocity;
-    ec.sampler.seed = o->seed;
-    if (o->temperature >= 0)
-        ec.sampler.temperature = (float)o->temperature;
-    if (o->max_poly >= 0)
-        ec.sampler.max_poly = o->max_poly;
-    return acd_engine_new(m, &ec, out, err);
-}
-
-static void jack_config_from(const AcdOptions *o, const AcdModel *m, const AcdEngine *e,
-                             AcdJackConfig *jc)
-{
-    memset(jc, 0, sizeof *jc);
-    jc->client_name = o->client_name;
-    jc->server_name = o->server_name;
-    jc->thru = o->thru;
-    jc->in_ring_size = o->in_ring;
-    jc->out_ring_size = o->out_ring;
-    jc->in_reserve = o->in_reserve;
-    jc->grace_frames = acd_engine_config(e)->grace_units;
-    jc->out_channels = (uint16_t)(1u << (o->channel - 1));
-    jc->panic_cc = o->panic_cc;
-    jc->follow_transport = !o->no_transport;
-    jc->follow_midi_clock = o->midi_clock;
-    jc->steps_per_beat = acd_model_config(m)->steps_per_beat;
-    jc->units_per_step = acd_engine_config(e)->units_per_step;
-    for (int i = 0; i < ACD_JACK_MAX_PATTERNS; i++) {
-        jc->connect_in[i] = o->connect_in[i];
-        jc->connect_out[i] = o->connect_out[i];
-        jc->connect_thru[i] = o->connect_thru[i];
-    }
-}
-
 /* The sample rate decides the step length in frames; ask the server once
  * (a restarted server at another rate is refused by a later check). */
 static double server_rate(const AcdOptions *o)
@@ -234,68 +195,159 @@ static void silence_jack_errors(const char *msg)
         acd_log_debug("jack: %s", msg);
 }
 
-int main(int argc, char **argv)
+/* The settings, from the configuration file and the flags; an exit code
+ * (>= 0) when there is nothing to run. */
+static int setup(AcdDaemon *d, int argc, char **argv)
 {
-    AcdOptions o;
     AcdError err = {0};
-    acd_options_default(&o);
-    if (acd_options_parse(&o, argc, argv, &err) != ACD_OK) {
+    d->argc = argc;
+    d->argv = calloc((size_t)argc + 1, sizeof *d->argv);
+    char **scratch = calloc((size_t)argc + 1, sizeof *scratch);
+    if (!d->argv || !scratch) {
+        free(scratch);
+        acd_log_error("out of memory");
+        return 1;
+    }
+    memcpy(d->argv, argv, (size_t)argc * sizeof *argv);
+    memcpy(scratch, argv, (size_t)argc * sizeof *argv);
+    /* The start-up settings point into the scratch argv's strings (which
+     * are argv's) and into boot_cfg: both live until exit. */
+    int sargc = argc;
+    AcdStatus st = acd_config_setup(&d->boot_cfg, &d->boot, &sargc, scratch, &err);
+    free(scratch);
+    const AcdOptions *o = &d->boot;
+    if (st != ACD_OK) {
         acd_log_error("%s", acd_error_text(&err));
         acd_options_usage(stderr);
         return 2;
     }
-    if (o.help) {
+    if (o->help) {
         acd_options_usage(stdout);
         return 0;
     }
-    if (o.version) {
+    if (o->version) {
         puts("accompd " ACD_VERSION);
         return 0;
     }
-    verbosity = o.verbose;
-    acd_log_init(2, "accompd");
-    acd_log_set_level(verbosity > 0 ? ACD_LOG_DEBUG : ACD_LOG_INFO);
-    jack_set_error_function(silence_jack_errors);
-    jack_set_info_function(silence_jack_errors);
-    acd_rt_init();
-
-    int rc = 1;
-    AcdModel *model = NULL;
-    AcdEngine *engine = NULL;
-    AcdJack *jack = calloc(1, sizeof *jack);
-    if (!jack) {
-        acd_log_error("out of memory");
-        return 1;
+    if (d->boot_cfg.print_config) {
+        acd_config_print(&d->boot_cfg, o, stdout);
+        return 0;
     }
-    if (acd_model_load(o.model_path, &model, &err) != ACD_OK) {
+    if (o->status)
+        return acd_daemon_status_request(o);
+    if (acd_options_check_backend(o->backend, &err) != ACD_OK) {
         acd_log_error("%s", acd_error_text(&err));
-        goto out_free;
+        return 2;
     }
+    if (o->learn && acd_control_function_parse(o->learn) < 0) {
+        acd_log_error("--learn %s: expected one of %s", o->learn, ACD_OPTIONS_LEARN_NAMES);
+        return 2;
+    }
+    if (!o->model_path) {
+        acd_log_error("--model is required (or model = \"...\"; in the configuration)");
+        acd_options_usage(stderr);
+        return 2;
+    }
+    verbosity = o->verbose;
+    acd_log_set_level((AcdLogLevel)(ACD_LOG_INFO + (verbosity > 1 ? 1 : verbosity)));
+    if (d->boot_cfg.path)
+        acd_log_info("configuration %s", d->boot_cfg.path);
+    return -1;
+}
 
-    /* The grid needs the sample rate; wait for the server if it is not up. */
+/* Wait for a JACK server (the grid needs its sample rate). */
+static double wait_for_server(const AcdOptions *o)
+{
     sem_t boot_wake;
     sem_init(&boot_wake, 0, 0);
     install_signals(&boot_wake);
     double rate = 0;
     long backoff_ms = 100;
-    while (!quit_signal && (rate = server_rate(&o)) <= 0) {
+    while (!quit_signal && (rate = server_rate(o)) <= 0) {
         acd_log_info("no JACK server yet; retrying");
         wait_main(&boot_wake, backoff_ms);
         backoff_ms = backoff_ms * 2 > 2000 ? 2000 : backoff_ms * 2;
     }
     signal_wake = NULL;
     sem_destroy(&boot_wake);
+    return rate;
+}
+
+/* Signals, learned controllers and the once-a-second chores. */
+static void handle_flags(AcdDaemon *d)
+{
+    if (reload_signal) {
+        reload_signal = 0;
+        acd_daemon_reload(d);
+    }
+    if (status_signal) {
+        status_signal = 0;
+        acd_daemon_status(d);
+    }
+    acd_daemon_learned(d);
+}
+
+static void free_daemon(AcdDaemon *d)
+{
+    acd_daemon_pid_remove(d);
+    acd_daemon_reload_cleanup(d);
+    acd_config_cleanup(&d->boot_cfg);
+    free(d->argv);
+}
+
+int main(int argc, char **argv)
+{
+    static AcdDaemon d;
+    AcdError err = {0};
+    acd_log_init(2, "accompd");
+    int rc = setup(&d, argc, argv);
+    if (rc >= 0) {
+        free_daemon(&d);
+        return rc;
+    }
+    AcdOptions *o = &d.boot;
+    jack_set_error_function(silence_jack_errors);
+    jack_set_info_function(silence_jack_errors);
+    acd_rt_init();
+
+    /* ALSA when asked, or with auto when no JACK server answers and a
+     * sequencer is there; otherwise JACK (waiting for its server). */
+    bool alsa = strcmp(o->backend, "alsa") == 0;
+    if (strcmp(o->backend, "auto") == 0 && server_rate(o) <= 0) {
+        alsa = acd_daemon_alsa_available();
+        acd_log_info("backend auto: no JACK server; %s",
+                     alsa ? "using the ALSA sequencer" : "no ALSA sequencer either: waiting for JACK");
+    }
+    if (alsa) {
+        rc = acd_daemon_run_alsa(&d, &quit_signal);
+        free_daemon(&d);
+        return rc;
+    }
+
+    rc = 1;
+    d.jack = calloc(1, sizeof *d.jack);
+    if (!d.jack) {
+        acd_log_error("out of memory");
+        free_daemon(&d);
+        return 1;
+    }
+    AcdJack *jack = d.jack;
+    if (acd_model_load(o->model_path, &d.model, &err) != ACD_OK) {
+        acd_log_error("%s", acd_error_text(&err));
+        goto out_free;
+    }
+    d.rate = wait_for_server(o);
     if (quit_signal) {
         rc = 0;
         goto out_model;
     }
-    if (make_engine(&o, model, rate, &engine, &err) != ACD_OK) {
+    if (acd_daemon_make_engine(o, d.model, d.rate, &d.engine, &err) != ACD_OK) {
         acd_log_error("%s", acd_error_text(&err));
         goto out_model;
     }
     AcdJackConfig jc;
-    jack_config_from(&o, model, engine, &jc);
-    if (acd_jack_init(jack, &jc, engine, &err) != ACD_OK) {
+    acd_daemon_jack_config(o, d.model, d.engine, &jc);
+    if (acd_jack_init(jack, &jc, d.engine, &err) != ACD_OK) {
         acd_log_error("%s", acd_error_text(&err));
         goto out_engine;
     }
@@ -309,13 +361,17 @@ int main(int argc, char **argv)
         losses = (unsigned)strtoul(getenv(RESTART_LOSSES_ENV), NULL, 10);
         unsetenv(RESTART_LOSSES_ENV);
     }
-    acd_log_info("model %s, %.1f BPM, %d steps per beat, grace %.1f ms, %.0f Hz", o.model_path,
-                 o.tempo_bpm, acd_model_config(model)->steps_per_beat, o.grace_ms, rate);
+    acd_log_info("model %s, %.1f BPM, %d steps per beat, grace %.1f ms, %.0f Hz", o->model_path,
+                 o->tempo_bpm, acd_model_config(d.model)->steps_per_beat, o->grace_ms, d.rate);
 
     if (!open_with_backoff(jack, true)) {
         rc = 0;
         goto out_jack;
     }
+    acd_daemon_pid_write(&d);
+    acd_notify_ready("playing", NULL);
+    if (o->learn)
+        acd_log_notice("learn: move the controller for %s", o->learn);
 
     Snapshot last, now;
     snapshot(&jack->rt.count, &last);
@@ -326,18 +382,22 @@ int main(int argc, char **argv)
             break;
         if (quit_signal)
             break;
+        handle_flags(&d);
         if (atomic_load(&jack->lost)) {
             losses++;
             acd_log_info("JACK server lost (%u); reconnecting", losses);
+            acd_notify_status(NULL, "JACK server lost; reconnecting");
             /* ACCOMPD_TEST_RESTART_IN_PLACE makes the tests take the
              * rare path every time. */
             if (!acd_jack_close(jack, false) || getenv("ACCOMPD_TEST_RESTART_IN_PLACE")) {
+                acd_daemon_pid_remove(&d);
                 restart_in_place(argv, jack, losses);
                 break;
             }
             jack->restoring = true;
             if (!open_with_backoff(jack, false))
                 break;
+            acd_notify_status(NULL, "playing");
             continue;
         }
         if (atomic_exchange(&jack->graph_changed, 0))
@@ -358,6 +418,7 @@ int main(int argc, char **argv)
             acd_jack_remember(jack);
         }
     }
+    acd_notify_stopping(NULL);
     acd_log_info("stopping (signal %d): releasing notes", (int)quit_signal);
     acd_jack_close(jack, true);
     snapshot(&jack->rt.count, &now);
@@ -368,10 +429,11 @@ out_jack:
     signal_wake = NULL;
     acd_jack_cleanup(jack);
 out_engine:
-    acd_engine_free(engine);
+    acd_engine_free(d.engine);
 out_model:
-    acd_model_free(model);
+    acd_model_free(d.model);
 out_free:
     free(jack);
+    free_daemon(&d);
     return rc;
 }

@@ -25,6 +25,24 @@ void acd_options_default(AcdOptions *o)
     o->in_ring = 1024;
     o->out_ring = 1024;
     o->in_reserve = 64;
+    o->backend = "jack";
+    o->cc_onoff = 80;
+    o->cc_variety = 20;
+    o->cc_density = 21;
+    o->cc_velocity = 22;
+    o->cc_tempo = 23;
+    o->program = -1;
+    o->bass_channel = 0;
+    o->dynamics = 0.5;
+}
+
+AcdStatus acd_options_check_backend(const char *backend, AcdError *err)
+{
+    if (backend && (strcmp(backend, "jack") == 0 || strcmp(backend, "alsa") == 0 ||
+                    strcmp(backend, "auto") == 0))
+        return ACD_OK;
+    return acd_error_set(err, ACD_ERR_RANGE, "--backend %s: expected jack, alsa or auto",
+                         backend ? backend : "(none)");
 }
 
 enum {
@@ -53,6 +71,18 @@ enum {
     OPT_OUT_RING,
     OPT_IN_RESERVE,
     OPT_VERSION,
+    OPT_BACKEND,
+    OPT_CC_ONOFF,
+    OPT_CC_VARIETY,
+    OPT_CC_DENSITY,
+    OPT_CC_VELOCITY,
+    OPT_CC_TEMPO,
+    OPT_PROGRAM,
+    OPT_BASS_CHANNEL,
+    OPT_DYNAMICS,
+    OPT_PID_FILE,
+    OPT_LEARN,
+    OPT_STATUS,
 };
 
 static const struct option long_opts[] = {
@@ -80,6 +110,18 @@ static const struct option long_opts[] = {
     {"in-ring", required_argument, NULL, OPT_IN_RING},
     {"out-ring", required_argument, NULL, OPT_OUT_RING},
     {"in-reserve", required_argument, NULL, OPT_IN_RESERVE},
+    {"backend", required_argument, NULL, OPT_BACKEND},
+    {"cc-onoff", required_argument, NULL, OPT_CC_ONOFF},
+    {"cc-variety", required_argument, NULL, OPT_CC_VARIETY},
+    {"cc-density", required_argument, NULL, OPT_CC_DENSITY},
+    {"cc-velocity", required_argument, NULL, OPT_CC_VELOCITY},
+    {"cc-tempo", required_argument, NULL, OPT_CC_TEMPO},
+    {"program", required_argument, NULL, OPT_PROGRAM},
+    {"bass-channel", required_argument, NULL, OPT_BASS_CHANNEL},
+    {"dynamics", required_argument, NULL, OPT_DYNAMICS},
+    {"pid-file", required_argument, NULL, OPT_PID_FILE},
+    {"learn", required_argument, NULL, OPT_LEARN},
+    {"status", no_argument, NULL, OPT_STATUS},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -89,6 +131,15 @@ static const struct option long_opts[] = {
 void acd_options_usage(FILE *f)
 {
     fputs("usage: accompd --model FILE [options]\n"
+          "       accompd --status | --print-config | --help | --version\n"
+          "  --config PATH         configuration file (default: the first of\n"
+          "                        $XDG_CONFIG_HOME/accompd/accompd.conf and the system file)\n"
+          "  --print-config        print the effective settings and where each came from\n"
+          "  --status              make the running instance log its status (SIGUSR1 via --pid-file)\n"
+          "  --pid-file PATH       where the daemon writes its PID\n"
+          "                        ($XDG_RUNTIME_DIR/accompd/NAME.pid)\n"
+          "  --backend B           jack, alsa (ALSA sequencer) or auto: JACK when a server\n"
+          "                        runs, else ALSA (jack)\n"
           "  --model FILE          weights (safetensors)\n"
           "  --name NAME           JACK client name (accompd)\n"
           "  --server NAME         JACK server ($JACK_DEFAULT_SERVER or default)\n"
@@ -110,11 +161,25 @@ void acd_options_usage(FILE *f)
           "  --no-transport        ignore JACK transport (else it rules tempo and bars)\n"
           "  --midi-clock          follow MIDI clock (24 ppqn) arriving at melody_in\n"
           "  --panic-cc N          controller that releases everything (none)\n"
+          "  --cc-onoff N          controller: accompaniment on (>= 64) or off (80)\n"
+          "  --cc-variety N        controller: temperature 0..2 (20)\n"
+          "  --cc-density N        controller: sparser (0) .. denser (127) (21)\n"
+          "  --cc-velocity N       controller: output velocity (22)\n"
+          "  --cc-tempo N          controller: tempo 40..240 BPM, free-running grid (23)\n"
+          "                        (any --cc-* -1: none)\n"
+          "  --learn FUNCTION      assign the next controller received to FUNCTION\n"
+          "                        (" ACD_OPTIONS_LEARN_NAMES ")\n"
+          "  --program N           program change sent at start, 0..127 (none)\n"
+          "  --bass-channel N      lowest accompaniment note on this channel 1..16,\n"
+          "                        the others on --channel (0: no split)\n"
+          "  --dynamics D          how much the velocity follows the player, 0..1 (0.5)\n"
           "  --in-ring N           melody ring, events, power of two (1024)\n"
           "  --out-ring N          accompaniment ring, events, power of two (1024)\n"
           "  --in-reserve N        melody ring slots kept for note-offs (64)\n"
           "  -v, --verbose         more log lines (repeatable)\n"
-          "  -h, --help, --version\n",
+          "  -h, --help, --version\n"
+          "Signals: SIGHUP reloads the configuration and the model without stopping;\n"
+          "SIGUSR1 logs a status report; SIGINT/SIGTERM release every note and quit.\n",
           f);
 }
 
@@ -259,6 +324,41 @@ AcdStatus acd_options_parse(AcdOptions *o, int argc, char **argv, AcdError *err)
             if ((st = parse_long(name, optarg, 0, 1L << 19, &v, err)) == ACD_OK)
                 o->in_reserve = (size_t)v;
             break;
+        case OPT_BACKEND:
+            o->backend = optarg;
+            st = acd_options_check_backend(optarg, err);
+            break;
+        case OPT_CC_ONOFF:
+        case OPT_CC_VARIETY:
+        case OPT_CC_DENSITY:
+        case OPT_CC_VELOCITY:
+        case OPT_CC_TEMPO:
+            if ((st = parse_long(name, optarg, -1, 127, &v, err)) == ACD_OK) {
+                int *cc[] = {&o->cc_onoff, &o->cc_variety, &o->cc_density, &o->cc_velocity,
+                             &o->cc_tempo};
+                *cc[c - OPT_CC_ONOFF] = (int)v;
+            }
+            break;
+        case OPT_PROGRAM:
+            if ((st = parse_long(name, optarg, 0, 127, &v, err)) == ACD_OK)
+                o->program = (int)v;
+            break;
+        case OPT_BASS_CHANNEL:
+            if ((st = parse_long(name, optarg, 0, 16, &v, err)) == ACD_OK)
+                o->bass_channel = (int)v;
+            break;
+        case OPT_DYNAMICS:
+            st = parse_double(name, optarg, 0, 1, &o->dynamics, err);
+            break;
+        case OPT_PID_FILE:
+            o->pid_file = optarg;
+            break;
+        case OPT_LEARN:
+            o->learn = optarg;
+            break;
+        case OPT_STATUS:
+            o->status = true;
+            break;
         case 'v':
             o->verbose++;
             break;
@@ -281,7 +381,5 @@ AcdStatus acd_options_parse(AcdOptions *o, int argc, char **argv, AcdError *err)
     if (st == ACD_OK && o->in_reserve >= o->in_ring)
         st = acd_error_set(err, ACD_ERR_RANGE, "--in-reserve %zu must be below --in-ring %zu",
                            o->in_reserve, o->in_ring);
-    if (st == ACD_OK && !o->help && !o->version && !o->model_path)
-        st = acd_error_set(err, ACD_ERR_INVALID, "--model is required");
     return st;
 }

@@ -38,9 +38,29 @@ typedef struct {
     size_t out_ring;     /* --out-ring */
     size_t in_reserve;   /* --in-reserve */
     int verbose;         /* -v, repeatable */
+    const char *backend; /* --backend jack|alsa|auto */
+    /* MIDI control (src/control.c): controller numbers, -1: none. */
+    int cc_onoff;           /* --cc-onoff: accompaniment on (>= 64) / off */
+    int cc_variety;         /* --cc-variety: temperature 0..2 */
+    int cc_density;         /* --cc-density: scales the thresholds */
+    int cc_velocity;        /* --cc-velocity: output velocity */
+    int cc_tempo;           /* --cc-tempo: 40..240 BPM (free-running grid only) */
+    int program;            /* --program: program change at start; -1: none */
+    int bass_channel;       /* --bass-channel 1..16; 0: no split (all on --channel) */
+    double dynamics;        /* --dynamics 0..1: how much the velocity follows the player */
+    const char *pid_file;   /* --pid-file; NULL: $XDG_RUNTIME_DIR/accompd/NAME.pid */
+    const char *learn;      /* --learn FUNCTION: assign the next CC received (not a key) */
+    bool status;            /* --status: ask the running instance for its status (not a key) */
     bool help;
     bool version;
 } AcdOptions;
+
+/* The functions a controller can drive, in AcdControlFunction order
+ * (include/accompd/control.h), for --learn. */
+#define ACD_OPTIONS_LEARN_NAMES "onoff, panic, variety, density, velocity, tempo"
+
+/* --backend's values. */
+AcdStatus acd_options_check_backend(const char *backend, AcdError *err);
 
 /* The defaults. Not RT-safe. */
 void acd_options_default(AcdOptions *o);

@@ -117,6 +117,6 @@ void acd_config_print(const AcdConfig *cfg, const AcdOptions *o, FILE *f);
 
 /* sizeof(AcdOptions) when the key table was last brought up to date: a test
  * compares it so that a new field cannot be forgotten here. */
-#define ACD_CONFIG_OPTIONS_SIZE_KNOWN 344
+#define ACD_CONFIG_OPTIONS_SIZE_KNOWN 416
 
 #endif

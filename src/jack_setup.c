@@ -49,7 +49,7 @@ AcdStatus acd_jack_init(AcdJack *j, const AcdJackConfig *cfg, AcdEngine *engine,
     }
     j->rt.wake = &j->wake;
     j->rt.main_wake = &j->main_wake;
-    st = acd_jack_infer_init(&j->infer, &j->rt, engine, cfg->panic_cc);
+    st = acd_jack_infer_init(&j->infer, &j->rt, engine, &cfg->control);
     if (st != ACD_OK) {
         acd_error_set(err, st, "inference thread: %s", acd_strerror(st));
         goto fail_infer;
@@ -210,6 +210,7 @@ AcdStatus acd_jack_open(AcdJack *j, AcdError *err)
     acd_notes_init(&none);
     size_t n = acd_notes_release_all(&none, cfg->out_channels, INT64_MIN / 4, rel, 16);
     acd_jack_infer_push(&j->infer, rel, n);
+    acd_jack_infer_program(&j->infer, cfg->program, INT64_MIN / 4);
 
     if (jack_set_process_callback(c, acd_jack_rt_process, &j->rt) ||
         jack_set_xrun_callback(c, acd_jack_rt_xrun, &j->rt) ||

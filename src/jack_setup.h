@@ -28,7 +28,8 @@ typedef struct {
     size_t in_reserve;       /* in_ring slots kept for note-offs */
     int64_t grace_frames;    /* engine grace, for the output delay */
     uint16_t out_channels;   /* bit mask for the start-up CC123 */
-    int panic_cc;            /* -1: none */
+    AcdControlConfig control; /* controllers (panic included), channels, velocity */
+    int program;              /* program change at start; -1: none */
     bool follow_transport;   /* take tempo and bar position from JACK transport when it rolls */
     bool follow_midi_clock;  /* take them from MIDI clock arriving at melody_in */
     int steps_per_beat;      /* the model's grid */

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "jack_sched.h"
+
 void acd_probe_sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
@@ -26,26 +28,12 @@ static int player_process(jack_nframes_t nframes, void *arg)
     int64_t base = atomic_load_explicit(&p->base, memory_order_acquire);
     if (base != INT64_MAX) {
         size_t i = atomic_load_explicit(&p->next, memory_order_relaxed);
-        uint64_t sent = 0, late = 0, refused = 0;
-        for (; i < p->n_sched; i++) {
-            int64_t t = base + p->sched[i].time;
-            if (t >= frame + nframes)
-                break;
-            jack_nframes_t off = 0;
-            if (t >= frame)
-                off = (jack_nframes_t)(t - frame);
-            else
-                late++;
-            if (jack_midi_max_event_size(buf) < p->sched[i].len ||
-                jack_midi_event_write(buf, off, p->sched[i].data, p->sched[i].len) != 0)
-                refused++;
-            else
-                sent++;
-        }
+        AcdJackSchedCounts c = {0, 0, 0};
+        i = acd_jack_sched_play(buf, nframes, frame, base, p->sched, p->n_sched, i, &c);
         atomic_store_explicit(&p->next, i, memory_order_release);
-        atomic_fetch_add(&p->sent, sent);
-        atomic_fetch_add(&p->late, late);
-        atomic_fetch_add(&p->not_written, refused);
+        atomic_fetch_add(&p->sent, c.sent);
+        atomic_fetch_add(&p->late, c.late);
+        atomic_fetch_add(&p->not_written, c.refused);
     }
     if (atomic_load(&p->burst_req) == 1) {
         /* Fill what is left of the period's buffer: note-on/off pairs of
@@ -69,20 +57,11 @@ static void record(AcdProbe *p, jack_port_t *port, AcdEvent *rec, atomic_size_t 
                    int64_t frame, jack_nframes_t nframes)
 {
     void *buf = jack_port_get_buffer(port, nframes);
-    uint32_t n = jack_midi_get_event_count(buf);
     size_t k = atomic_load_explicit(count, memory_order_relaxed);
-    for (uint32_t i = 0; i < n; i++) {
-        jack_midi_event_t ev;
-        if (jack_midi_event_get(&ev, buf, i) != 0)
-            continue;
-        if (k == p->cap || ev.size > 3) {
-            atomic_fetch_add(&p->rec_overflow, 1);
-            continue;
-        }
-        AcdEvent r = {frame + ev.time, (uint8_t)ev.size, {0, 0, 0}, 0};
-        memcpy(r.data, ev.buffer, ev.size);
-        rec[k++] = r;
-    }
+    uint64_t dropped = 0;
+    k = acd_jack_sched_record(buf, frame, rec, k, p->cap, &dropped);
+    if (dropped)
+        atomic_fetch_add(&p->rec_overflow, dropped);
     atomic_store_explicit(count, k, memory_order_release);
 }
 

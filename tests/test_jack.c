@@ -542,6 +542,107 @@ START_TEST(test_panic_cc_but_not_cc123)
 }
 END_TEST
 
+static void write_file(const char *path, const char *text, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(text, 1, len, f), len);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Poll the daemon's log until `needle` appears `count` times. */
+static bool wait_log(const AcdTestDaemon *d, const char *needle, int count, int ms)
+{
+    for (int i = 0; i < ms / 20; i++) {
+        if (acd_test_log_count(d->log, needle) >= count)
+            return true;
+        acd_probe_sleep_ms(20);
+    }
+    return false;
+}
+
+/* Note-ons recorded at or after t, and how many of them had velocity v. */
+static size_t note_ons_with_velocity(AcdProbe *p, int64_t t, int v, size_t *with)
+{
+    size_t k = atomic_load(&p->n_acc), n = 0;
+    *with = 0;
+    for (size_t i = 0; i < k; i++)
+        if (p->acc[i].time >= t && acd_event_is_note_on(p->acc[i].data, p->acc[i].len)) {
+            n++;
+            *with += p->acc[i].data[2] == v;
+        }
+    return n;
+}
+
+START_TEST(test_sighup_reload_keeps_playing)
+{
+    char dir[] = "/tmp/acd-reload-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char model[256], conf[256], pid[256], cmd[1024];
+    snprintf(model, sizeof model, "%s/m.safetensors", dir);
+    snprintf(conf, sizeof conf, "%s/accompd.conf", dir);
+    snprintf(pid, sizeof pid, "%s/accompd.pid", dir);
+    size_t good_len = 0;
+    char *good = acd_test_slurp(acd_test_src("tests/ref/tiny.safetensors"), &good_len);
+    ck_assert_ptr_nonnull(good);
+    write_file(model, good, good_len);
+    const char *c1 = "dynamics = 0.0;\nvelocity = 80;\n";
+    write_file(conf, c1, strlen(c1));
+    Rig r;
+    const char *args[] = {"--config", conf, "--model", model, "--stop-bars", "0",
+                          "--pid-file", pid, NULL};
+    rig_up(&r, args, true, false);
+    size_t n = melody(mel, 40, 2 * STEP, STEP);
+    int64_t start = acd_probe_play(&r.probe, mel, n, 4800);
+    acd_probe_sleep_ms(1500);
+    ck_assert_uint_gt(note_ons_after(&r.probe, start), 0);
+
+    /* A bad model: refused, said why, the old one plays on. */
+    write_file(model, "not a model", 11);
+    kill(r.daemon.pid, SIGHUP);
+    ck_assert_msg(wait_log(&r.daemon, "reload failed", 1, 5000), "no reload error in %s",
+                  r.daemon.log);
+    int64_t t1 = jack_frame_time(r.probe.player);
+    acd_probe_sleep_ms(1000);
+    ck_assert_uint_gt(note_ons_after(&r.probe, t1), 0);
+
+    /* A good model and a new velocity: taken at a step boundary. */
+    write_file(model, good, good_len);
+    const char *c2 = "dynamics = 0.0;\nvelocity = 50;\n";
+    write_file(conf, c2, strlen(c2));
+    kill(r.daemon.pid, SIGHUP);
+    ck_assert_msg(wait_log(&r.daemon, "reloaded: model", 1, 5000), "no reload in %s",
+                  r.daemon.log);
+    int64_t t2 = jack_frame_time(r.probe.player) + 2 * STEP;
+    acd_probe_sleep_ms(1500);
+    size_t with = 0, ons = note_ons_with_velocity(&r.probe, t2, 50, &with);
+    ck_assert_uint_gt(ons, 0);
+    ck_assert_uint_eq(with, ons);
+
+    /* Status: SIGUSR1 directly, and accompd --status through the pid file. */
+    kill(r.daemon.pid, SIGUSR1);
+    ck_assert(wait_log(&r.daemon, "status: connected to JACK", 1, 3000));
+    snprintf(cmd, sizeof cmd, "%s --status --pid-file %s >/dev/null", getenv("ACD_ACCOMPD"), pid);
+    ck_assert_int_eq(system(cmd), 0);
+    ck_assert(wait_log(&r.daemon, "status: connected to JACK", 2, 3000));
+    ck_assert_int_eq(acd_test_log_count(r.daemon.log, "reloads 1 (1 failed)"), 2);
+
+    wait_done(&r.probe);
+    ck_assert_int_eq(acd_test_accompd_stop(&r.daemon, SIGTERM), 0);
+    acd_probe_sleep_ms(50);
+    ck_assert_uint_eq(stuck_notes(&r.probe), 0);
+    uint64_t rel = 1;
+    ck_assert(acd_test_accompd_counter(&r.daemon, "final", "release_dropped", &rel));
+    ck_assert_uint_eq(rel, 0);
+    ck_assert_int_ne(access(pid, F_OK), 0); /* removed at exit */
+    rig_down(&r);
+    free(good);
+    unlink(model);
+    unlink(conf);
+    rmdir(dir);
+}
+END_TEST
+
 /* ACD_JACK_ONLY=<test name> runs one test (for debugging). */
 #define ADD(tc, fn)                                                                                \
     do {                                                                                           \
@@ -564,6 +665,7 @@ static Suite *make_suite(void)
     ADD(tc, test_follows_jack_transport);
     ADD(tc, test_follows_midi_clock);
     ADD(tc, test_panic_cc_but_not_cc123);
+    ADD(tc, test_sighup_reload_keeps_playing);
     ADD(tc, test_xruns_against_idle_baseline);
     suite_add_tcase(s, tc);
     return s;

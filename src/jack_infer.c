@@ -96,7 +96,7 @@ void acd_jack_infer_program(AcdJackInfer *inf, int program, int64_t time)
     const AcdControlConfig *cc = &inf->control.cfg;
     AcdEvent pc = acd_event_make(time, (uint8_t)(0xC0 | cc->channel), (uint8_t)program, 0);
     pc.len = 2;
-    pc.flags = ACD_EVENT_RELEASE; /* "now", and never refused */
+    pc.flags = ACD_EVENT_RELEASE | ACD_EVENT_ASAP; /* "now", and never refused */
     acd_jack_infer_push(inf, &pc, 1);
     if (cc->bass_channel >= 0 && cc->bass_channel != cc->channel) {
         pc.data[0] = (uint8_t)(0xC0 | cc->bass_channel);
@@ -110,7 +110,10 @@ static void release_all(AcdJackInfer *inf, int64_t known)
 {
     int64_t delay = atomic_load_explicit(&inf->out_delay, memory_order_relaxed);
     int64_t t = known - delay > inf->last_stamp ? known - delay : inf->last_stamp;
-    emit(inf, acd_engine_stop(inf->engine, t, inf->buf, inf->cap));
+    size_t n = acd_engine_stop(inf->engine, t, inf->buf, inf->cap);
+    for (size_t i = 0; i < n; i++)
+        inf->buf[i].flags |= ACD_EVENT_ASAP;
+    emit(inf, n);
 }
 
 /* Follow JACK transport: tempo, meter and bar position while it rolls; a
@@ -125,8 +128,7 @@ static void follow_clock(AcdJackInfer *inf, int64_t known)
             acd_engine_follow(inf->engine, c.frame, c.song_beats * spb,
                               inf->rate * 60.0 / (c.bpm * spb), c.beats_per_bar);
             inf->rolling = true;
-            atomic_store_explicit(&inf->bpm_milli, (int64_t)(c.bpm * 1000.0),
-                                  memory_order_relaxed);
+            atomic_store_explicit(&inf->bpm_milli, (int64_t)(c.bpm * 1000.0), memory_order_relaxed);
         } else if (inf->rolling) {
             release_all(inf, known);
             acd_engine_unfollow(inf->engine, inf->free_units_per_step);
@@ -146,8 +148,7 @@ static void follow_midi_clock(AcdJackInfer *inf, const AcdEvent *ev)
         acd_engine_follow(inf->engine, pos.time, pos.beats * spb, pos.units_per_beat / spb,
                           acd_engine_config(inf->engine)->beats_per_bar);
         inf->clocked = true;
-        atomic_store_explicit(&inf->bpm_milli,
-                              (int64_t)(inf->rate * 60000.0 / pos.units_per_beat),
+        atomic_store_explicit(&inf->bpm_milli, (int64_t)(inf->rate * 60000.0 / pos.units_per_beat),
                               memory_order_relaxed);
     } else if (status == ACD_MIDI_STOP && inf->clocked) {
         release_all(inf, ev->time);
@@ -192,9 +193,8 @@ static void apply_control(AcdJackInfer *inf, const AcdControlAction *a, int64_t 
     case ACD_CONTROL_TEMPO:
         /* A transport or clock rules the tempo while it runs. */
         if (!inf->rolling && !inf->clocked) {
-            inf->free_units_per_step =
-                acd_engine_units_per_step(acd_control_tempo_bpm(a->value), inf->steps_per_beat,
-                                          inf->rate);
+            inf->free_units_per_step = acd_engine_units_per_step(acd_control_tempo_bpm(a->value),
+                                                                 inf->steps_per_beat, inf->rate);
             acd_engine_set_units_per_step(inf->engine, inf->free_units_per_step);
         }
         break;
@@ -231,7 +231,9 @@ static void take_swap(AcdJackInfer *inf, int64_t known)
 /* What the main thread's status report reads. */
 static void publish(AcdJackInfer *inf)
 {
-    int source = inf->rolling ? ACD_CLOCK_TRANSPORT : inf->clocked ? ACD_CLOCK_MIDI : ACD_CLOCK_FREE;
+    int source = inf->rolling   ? ACD_CLOCK_TRANSPORT
+                 : inf->clocked ? ACD_CLOCK_MIDI
+                                : ACD_CLOCK_FREE;
     atomic_store_explicit(&inf->clock_source, source, memory_order_relaxed);
     atomic_store_explicit(&inf->enabled, inf->control.enabled, memory_order_relaxed);
     atomic_store_explicit(&inf->sounding, acd_control_sounding(&inf->control),

@@ -90,8 +90,8 @@ ACD_REALTIME static void write_accompaniment(AcdJackRt *rt, int64_t frame, jack_
         jack_nframes_t offset = 0;
         if (ev.time >= frame) {
             offset = (jack_nframes_t)(ev.time - frame);
-        } else if (!(ev.flags & ACD_EVENT_RELEASE)) {
-            /* A release stamped "as soon as possible" is not late. */
+        } else if (!(ev.flags & ACD_EVENT_ASAP)) {
+            /* Due in an earlier cycle: late, note-offs of a step included. */
             COUNT(out_late, 1);
             if (ev.time != rt->last_late_time)
                 COUNT(late_steps, 1);

@@ -209,6 +209,8 @@ AcdStatus acd_jack_open(AcdJack *j, AcdError *err)
     AcdNotes none;
     acd_notes_init(&none);
     size_t n = acd_notes_release_all(&none, cfg->out_channels, INT64_MIN / 4, rel, 16);
+    for (size_t i = 0; i < n; i++)
+        rel[i].flags |= ACD_EVENT_ASAP;
     acd_jack_infer_push(&j->infer, rel, n);
     acd_jack_infer_program(&j->infer, cfg->program, INT64_MIN / 4);
 

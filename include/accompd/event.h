@@ -35,6 +35,11 @@ typedef struct {
  * all-notes-off. Writers keep room in their rings for these. */
 #define ACD_EVENT_RELEASE 1u
 
+/* Stamped "as soon as possible" (a stop, a panic, a program change): a
+ * driver writes it at once when its time has passed, and does not count it
+ * late. Everything else is due at its exact time. */
+#define ACD_EVENT_ASAP 2u
+
 /* Build an event. RT-safe. */
 static inline AcdEvent acd_event_make(int64_t time, uint8_t status, uint8_t d1, uint8_t d2)
 {

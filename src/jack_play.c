@@ -72,7 +72,18 @@ static int parse_int(const char *opt, const char *s, long lo, long hi, int *out)
 
 static int parse_args(int argc, char **argv, Options *o)
 {
-    enum { O_ACCOMPD = 256, O_SERVER, O_NAME, O_MTRACK, O_TAIL, O_WAIT, O_ROLL, O_WAV, O_SF, O_LABEL };
+    enum {
+        O_ACCOMPD = 256,
+        O_SERVER,
+        O_NAME,
+        O_MTRACK,
+        O_TAIL,
+        O_WAIT,
+        O_ROLL,
+        O_WAV,
+        O_SF,
+        O_LABEL
+    };
     static const struct option long_opts[] = {
         {"output", required_argument, NULL, 'o'},
         {"accompd", required_argument, NULL, O_ACCOMPD},
@@ -217,7 +228,7 @@ static jack_client_t *open_client(const Options *o, const char *suffix)
 }
 
 /* Open both clients, register the ports, activate. */
-static AcdStatus open_clients(AcdJackPlay *p, const Options *o, AcdError *err)
+static AcdStatus open_once(AcdJackPlay *p, const Options *o, AcdError *err)
 {
     p->player = open_client(o, "player");
     p->recorder = p->player ? open_client(o, "recorder") : NULL;
@@ -226,12 +237,13 @@ static AcdStatus open_clients(AcdJackPlay *p, const Options *o, AcdError *err)
                              "cannot open JACK clients %s-player/-recorder on server '%s': is a "
                              "JACK server running? (jack_lsp; see README, \"Playing live\")",
                              o->name,
-                             o->server                        ? o->server
+                             o->server                       ? o->server
                              : getenv("JACK_DEFAULT_SERVER") ? getenv("JACK_DEFAULT_SERVER")
-                                                              : "default");
-    p->melody = jack_port_register(p->player, "melody", JACK_DEFAULT_MIDI_TYPE, JackPortIsOutput, 0);
-    p->accomp = jack_port_register(p->recorder, "accomp", JACK_DEFAULT_MIDI_TYPE, JackPortIsInput,
-                                   0);
+                                                             : "default");
+    p->melody =
+        jack_port_register(p->player, "melody", JACK_DEFAULT_MIDI_TYPE, JackPortIsOutput, 0);
+    p->accomp =
+        jack_port_register(p->recorder, "accomp", JACK_DEFAULT_MIDI_TYPE, JackPortIsInput, 0);
     if (!p->melody || !p->accomp)
         return acd_error_set(err, ACD_ERR_BACKEND, "cannot register MIDI ports");
     jack_on_shutdown(p->player, on_shutdown, p);
@@ -242,6 +254,36 @@ static AcdStatus open_clients(AcdJackPlay *p, const Options *o, AcdError *err)
         jack_activate(p->recorder))
         return acd_error_set(err, ACD_ERR_BACKEND, "cannot activate the JACK clients");
     return ACD_OK;
+}
+
+static void close_clients(AcdJackPlay *p)
+{
+    if (p->player)
+        jack_client_close(p->player);
+    if (p->recorder)
+        jack_client_close(p->recorder);
+    p->player = p->recorder = NULL;
+}
+
+/* Open, and make sure both clients really run: now and then (more often on
+ * a loaded machine) libjack leaves a freshly activated client "Triggered"
+ * but never run, an xrun every cycle (tests/jack_probe.h says the same).
+ * Closing and reopening cures it. */
+static AcdStatus open_clients(AcdJackPlay *p, const Options *o, AcdError *err)
+{
+    for (int attempt = 0; attempt < 4 && !interrupted; attempt++) {
+        AcdStatus st = open_once(p, o, err);
+        if (st != ACD_OK) {
+            close_clients(p);
+            return st;
+        }
+        uint64_t a = atomic_load(&p->player_cycles), b = atomic_load(&p->recorder_cycles);
+        sleep_ms(200); /* 37 periods of 256 frames at 48 kHz */
+        if (atomic_load(&p->player_cycles) - a > 5 && atomic_load(&p->recorder_cycles) - b > 5)
+            return ACD_OK;
+        close_clients(p);
+    }
+    return acd_error_set(err, ACD_ERR_BACKEND, "JACK does not run our clients (see jackd's log)");
 }
 
 /* Wait for accompd's ports, then connect melody -> melody_in, accomp_out -> accomp. */
@@ -296,8 +338,8 @@ static AcdStatus run(AcdJackPlay *p, const Options *o, const AcdSong *song, AcdJ
     rep->base = atomic_load(&p->base);
     rep->first_melody = rep->base + p->sched[0].time;
     rep->last_melody = rep->base + p->sched[p->n_sched - 1].time;
-    double last_beat = acd_beatgrid_sec_to_beat(&song->grid, (double)p->sched[p->n_sched - 1].time /
-                                                                 rep->rate);
+    double last_beat =
+        acd_beatgrid_sec_to_beat(&song->grid, (double)p->sched[p->n_sched - 1].time / rep->rate);
     double tail_sec = acd_beatgrid_beat_to_sec(
         &song->grid, last_beat + (double)o->tail_bars * song->grid.beats_per_bar);
     int64_t tail_end = rep->base + llround(tail_sec * rep->rate);
@@ -307,15 +349,33 @@ static AcdStatus run(AcdJackPlay *p, const Options *o, const AcdSong *song, AcdJ
            o->accompd);
     fflush(stdout);
 
-    int64_t stop_at = INT64_MAX;
+    int64_t stop_at = INT64_MAX, seen = -1;
+    int stalled_ms = 0;
     for (;;) {
         sleep_ms(20);
         if (interrupted || atomic_load(&p->lost))
             break;
         int64_t now = atomic_load_explicit(&p->rec_frame, memory_order_acquire);
+        /* A recorder that stops running would never see the end. */
+        stalled_ms = now == seen ? stalled_ms + 20 : 0;
+        seen = now;
+        if (stalled_ms >= 2000) {
+            atomic_store_explicit(&p->stop_req, 1, memory_order_release);
+            sleep_ms(100);
+            return acd_error_set(err, ACD_ERR_BACKEND,
+                                 "the JACK server stopped running our recorder (xruns: %llu)",
+                                 (unsigned long long)atomic_load(&p->xruns));
+        }
         size_t n = atomic_load_explicit(&p->n_rec, memory_order_acquire);
         if (now >= stop_at)
             break;
+        if (atomic_load(&p->next) < p->n_sched && now > rep->last_melody + (int64_t)rep->rate) {
+            atomic_store_explicit(&p->stop_req, 1, memory_order_release);
+            sleep_ms(100);
+            return acd_error_set(err, ACD_ERR_BACKEND,
+                                 "the JACK server stopped running our player (xruns: %llu)",
+                                 (unsigned long long)atomic_load(&p->xruns));
+        }
         if (atomic_load(&p->next) < p->n_sched || stop_at != INT64_MAX)
             continue;
         if (now >= tail_end)
@@ -409,10 +469,7 @@ int main(int argc, char **argv)
 fail:
     fprintf(stderr, "accomp-jack-play: %s\n", acd_error_text(&err));
 done:
-    if (p->player)
-        jack_client_close(p->player);
-    if (p->recorder)
-        jack_client_close(p->recorder);
+    close_clients(p);
     free(p->rec);
     free(p);
     free(sched);

@@ -33,13 +33,13 @@ typedef struct {
     const AcdEvent *sched; /* times in frames from the start; sorted */
     size_t n_sched;
     AcdJackFrames player_frames;
-    AcdNotes sounding;                   /* melody notes written and not yet released */
+    AcdNotes sounding; /* melody notes written and not yet released */
     AcdEvent release[ACD_JACK_PLAY_RELEASE_MAX];
-    atomic_int_least64_t lead_frames;    /* main: start this far ahead (then start_req) */
-    atomic_int start_req;                /* main sets 1; the player sets base, then 2 */
-    atomic_int stop_req;                 /* main sets 1; the player releases, then 2 */
-    atomic_int_least64_t base;           /* absolute frame of schedule time 0 */
-    atomic_size_t next;                  /* next schedule event */
+    atomic_int_least64_t lead_frames; /* main: start this far ahead (then start_req) */
+    atomic_int start_req;             /* main sets 1; the player sets base, then 2 */
+    atomic_int stop_req;              /* main sets 1; the player releases, then 2 */
+    atomic_int_least64_t base;        /* absolute frame of schedule time 0 */
+    atomic_size_t next;               /* next schedule event */
     atomic_uint_least64_t sent, late, refused;
 
     /* Recorder (RT thread of the recorder client). */
@@ -50,6 +50,7 @@ typedef struct {
     atomic_uint_least64_t rec_dropped;
     atomic_int_least64_t rec_frame; /* first frame of the recorder's last cycle */
 
+    atomic_uint_least64_t player_cycles, recorder_cycles; /* process callbacks run */
     atomic_uint_least64_t xruns;
     atomic_int lost; /* the server shut us down */
 } AcdJackPlay;
@@ -60,18 +61,18 @@ ACD_REALTIME int acd_jack_play_recorder_process(jack_nframes_t nframes, void *ar
 
 /* What the main thread knows once the recording ends, for the report. */
 typedef struct {
-    const char *in_path;     /* the melody's file */
-    const char *accompd;     /* accompd's client name */
-    const char *out_path;    /* the MIDI file to write */
-    const char *roll_path;   /* NULL: no SVG */
-    const char *wav_path;    /* NULL: no WAV */
-    const char *soundfont;   /* NULL: Debian's */
-    const char *label;       /* the SVG's subtitle; NULL: a default */
-    double rate;             /* frames per second */
-    int64_t base;            /* absolute frame of song second 0 */
-    int64_t end;             /* absolute frame the recording stopped at */
-    int64_t first_melody;    /* absolute frame of the first melody note-on */
-    int64_t last_melody;     /* absolute frame of the last melody event */
+    const char *in_path;   /* the melody's file */
+    const char *accompd;   /* accompd's client name */
+    const char *out_path;  /* the MIDI file to write */
+    const char *roll_path; /* NULL: no SVG */
+    const char *wav_path;  /* NULL: no WAV */
+    const char *soundfont; /* NULL: Debian's */
+    const char *label;     /* the SVG's subtitle; NULL: a default */
+    double rate;           /* frames per second */
+    int64_t base;          /* absolute frame of song second 0 */
+    int64_t end;           /* absolute frame the recording stopped at */
+    int64_t first_melody;  /* absolute frame of the first melody note-on */
+    int64_t last_melody;   /* absolute frame of the last melody event */
     uint64_t sent, late, refused, dropped, xruns;
     bool interrupted;
 } AcdJackPlayReport;

@@ -1,4 +1,4 @@
-/* accomp-jack-play's results: the recording as notes, written as MIDI, piano roll and WAV, and a summary. */
+/* accomp-jack-play's results: the recording as notes; MIDI, piano roll, WAV and a summary. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,12 +13,12 @@
 typedef struct {
     AcdSongNote *notes;
     size_t n, cap;
-    size_t stuck;          /* note-ons without a note-off or all-notes-off */
-    int64_t first_on;      /* frame of the first note-on; INT64_MAX: none */
-    int64_t release;       /* frame of accompd's first all-notes-off after the melody; -1 */
-    double min_off_ms;     /* note-on offsets from the 16th-note grid (see grid_offsets) */
+    size_t stuck;      /* note-ons without a note-off or all-notes-off */
+    int64_t first_on;  /* frame of the first note-on; INT64_MAX: none */
+    int64_t release;   /* frame of accompd's first all-notes-off after the melody; -1 */
+    double min_off_ms; /* note-on offsets from the 16th-note grid (see grid_offsets) */
     double max_off_ms;
-    int channel;           /* of the first note-on, 0..15 */
+    int channel; /* of the first note-on, 0..15 */
 } Recording;
 
 static double to_sec(const AcdJackPlayReport *rep, int64_t frame)
@@ -38,9 +38,14 @@ static int open_note(Recording *r, const AcdJackPlayReport *rep, const AcdSong *
         r->cap = cap;
     }
     double sec = to_sec(rep, e->time);
-    r->notes[r->n++] = (AcdSongNote){sec,        sec,       acd_beatgrid_sec_to_beat(&song->grid, sec),
-                                     0.0,        e->data[1], e->data[2],
-                                     (uint8_t)(e->data[0] & 0x0F), 0};
+    r->notes[r->n++] = (AcdSongNote){sec,
+                                     sec,
+                                     acd_beatgrid_sec_to_beat(&song->grid, sec),
+                                     0.0,
+                                     e->data[1],
+                                     e->data[2],
+                                     (uint8_t)(e->data[0] & 0x0F),
+                                     0};
     if (r->first_on == INT64_MAX) {
         r->first_on = e->time;
         r->channel = e->data[0] & 0x0F;
@@ -167,10 +172,10 @@ static int write_outputs(const AcdJackPlayReport *rep, const AcdMidiFile *mf, co
         char title[256], subtitle[256];
         snprintf(title, sizeof title, "%s, played live into %s", base_name(rep->in_path),
                  rep->accompd);
-        snprintf(subtitle, sizeof subtitle, "recorded from %s:accomp_out over JACK%s%s", rep->accompd,
-                 rep->label ? " · " : "", rep->label ? rep->label : "");
-        AcdSvgRoll roll = {title,   subtitle, &song->grid, song->melody, song->n_melody,
-                           r->notes, r->n,    0.0,         0.0};
+        snprintf(subtitle, sizeof subtitle, "recorded from %s:accomp_out over JACK%s%s",
+                 rep->accompd, rep->label ? " · " : "", rep->label ? rep->label : "");
+        AcdSvgRoll roll = {title,    subtitle, &song->grid, song->melody, song->n_melody,
+                           r->notes, r->n,     0.0,         0.0};
         if (acd_svg_roll_write(&roll, rep->roll_path, &err) != ACD_OK) {
             fprintf(stderr, "accomp-jack-play: %s\n", acd_error_text(&err));
             rc = 1;
@@ -187,8 +192,7 @@ static int write_outputs(const AcdJackPlayReport *rep, const AcdMidiFile *mf, co
             rc = 1;
         } else {
             printf("  wrote %s (%.1f s, RMS %.1f dBFS, peak %.1f dBFS)\n", rep->wav_path,
-                   lv.seconds, 20.0 * log10(fmax(lv.rms, 1e-9)),
-                   20.0 * log10(fmax(lv.peak, 1e-9)));
+                   lv.seconds, 20.0 * log10(fmax(lv.rms, 1e-9)), 20.0 * log10(fmax(lv.peak, 1e-9)));
         }
     }
     return rc;
@@ -224,7 +228,29 @@ int acd_jack_play_report(const AcdJackPlayReport *rep, const AcdMidiFile *mf, co
                "everything\n",
                rep->accompd, (double)(r.release - rep->last_melody) / rep->rate);
 
-    int rc = write_outputs(rep, mf, song, &r);
+    /* Stopped early: the melody as far as it was played. */
+    AcdSong played = *song;
+    AcdSongNote *melody = malloc((song->n_melody ? song->n_melody : 1) * sizeof *melody);
+    if (!melody) {
+        fprintf(stderr, "accomp-jack-play: out of memory\n");
+        free(r.notes);
+        return 1;
+    }
+    double end_sec = to_sec(rep, rep->end);
+    played.melody = melody;
+    played.n_melody = 0;
+    for (size_t i = 0; i < song->n_melody; i++) {
+        if (song->melody[i].start_sec >= end_sec)
+            continue;
+        AcdSongNote m = song->melody[i];
+        if (m.end_sec > end_sec) {
+            m.end_sec = end_sec;
+            m.end_beat = acd_beatgrid_sec_to_beat(&song->grid, end_sec);
+        }
+        melody[played.n_melody++] = m;
+    }
+    int rc = write_outputs(rep, mf, &played, &r);
+    free(melody);
     if (r.n == 0) {
         fprintf(stderr,
                 "accomp-jack-play: %s played nothing back (is its model trained? is the "
@@ -233,8 +259,7 @@ int acd_jack_play_report(const AcdJackPlayReport *rep, const AcdMidiFile *mf, co
         rc = 1;
     }
     if (r.stuck) {
-        fprintf(stderr, "accomp-jack-play: %zu accompaniment notes were never released\n",
-                r.stuck);
+        fprintf(stderr, "accomp-jack-play: %zu accompaniment notes were never released\n", r.stuck);
         rc = 1;
     }
     free(r.notes);

@@ -1,4 +1,4 @@
-/* REALTIME: accomp-jack-play's process callbacks: the melody out at exact frames, accompd's notes in. */
+/* REALTIME: accomp-jack-play's process callbacks: melody out at exact frames, accompd's in. */
 /*
  * Runs on JACK's realtime threads: no allocation, stdio or locks. The
  * player writes the schedule (jack_sched.c) and, when stopped early, the
@@ -15,6 +15,7 @@ ACD_REALTIME int acd_jack_play_player_process(jack_nframes_t nframes, void *arg)
     void *buf = jack_port_get_buffer(p->melody, nframes);
     jack_midi_clear_buffer(buf);
     int64_t frame = acd_jack_frames_update(&p->player_frames, p->player);
+    atomic_fetch_add_explicit(&p->player_cycles, 1, memory_order_relaxed);
 
     if (atomic_load_explicit(&p->start_req, memory_order_acquire) == 1) {
         int64_t lead = atomic_load_explicit(&p->lead_frames, memory_order_relaxed);
@@ -52,6 +53,7 @@ ACD_REALTIME int acd_jack_play_recorder_process(jack_nframes_t nframes, void *ar
     AcdJackPlay *p = arg;
     void *buf = jack_port_get_buffer(p->accomp, nframes);
     int64_t frame = acd_jack_frames_update(&p->recorder_frames, p->recorder);
+    atomic_fetch_add_explicit(&p->recorder_cycles, 1, memory_order_relaxed);
     size_t n = atomic_load_explicit(&p->n_rec, memory_order_relaxed);
     uint64_t dropped = 0;
     n = acd_jack_sched_record(buf, frame, p->rec, n, p->cap, &dropped);

@@ -13,8 +13,7 @@
 /* Four bars of quarter notes at 120 BPM, C major up and down, in a format-1 file. */
 static void write_tune(const char *path)
 {
-    static const uint8_t pitch[] = {60, 62, 64, 65, 67, 69, 71, 72,
-                                    72, 71, 69, 67, 65, 64, 62, 60};
+    static const uint8_t pitch[] = {60, 62, 64, 65, 67, 69, 71, 72, 72, 71, 69, 67, 65, 64, 62, 60};
     AcdMidiFile *mf = acd_midifile_new(480);
     ck_assert_ptr_nonnull(mf);
     size_t t;
@@ -25,8 +24,8 @@ static void write_tune(const char *path)
         uint64_t on = i * 480;
         ck_assert_int_eq(acd_midifile_add_event(mf, t, (AcdMidiEvent){on, 0x90, pitch[i], 90}),
                          ACD_OK);
-        ck_assert_int_eq(
-            acd_midifile_add_event(mf, t, (AcdMidiEvent){on + 420, 0x80, pitch[i], 0}), ACD_OK);
+        ck_assert_int_eq(acd_midifile_add_event(mf, t, (AcdMidiEvent){on + 420, 0x80, pitch[i], 0}),
+                         ACD_OK);
     }
     AcdError err;
     ck_assert_msg(acd_midifile_write(mf, path, &err) == ACD_OK, "%s", acd_error_text(&err));

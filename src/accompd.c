@@ -17,6 +17,7 @@
 #include "accompd_options.h"
 #include "config.h"
 #include "jack_setup.h"
+#include "deadline.h"
 
 /* Log lines go through acd_log (one event a line, with a level, journald-
  * aware), only ever from the main thread. -v shows debug lines. */
@@ -99,23 +100,10 @@ static bool counters_changed(const Snapshot *a, const Snapshot *b)
 
 /* ---- Time --------------------------------------------------------------- */
 
-static struct timespec after_ms(long ms)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    t.tv_sec += ms / 1000;
-    t.tv_nsec += (ms % 1000) * 1000000L;
-    if (t.tv_nsec >= 1000000000L) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000L;
-    }
-    return t;
-}
-
 /* Wait for the main semaphore or `ms`; false when the time ran out. */
 static bool wait_main(sem_t *s, long ms)
 {
-    struct timespec until = after_ms(ms);
+    struct timespec until = acd_deadline_ms(ms);
     for (;;) {
         if (sem_timedwait(s, &until) == 0)
             return true;
@@ -375,7 +363,7 @@ int main(int argc, char **argv)
 
     Snapshot last, now;
     snapshot(&jack->rt.count, &last);
-    struct timespec next_tick = after_ms(1000);
+    struct timespec next_tick = acd_deadline_ms(1000);
     while (!quit_signal) {
         if (sem_timedwait(&jack->main_wake, &next_tick) != 0 && errno != ETIMEDOUT &&
             errno != EINTR)
@@ -408,7 +396,7 @@ int main(int argc, char **argv)
         clock_gettime(CLOCK_REALTIME, &t);
         if (t.tv_sec > next_tick.tv_sec ||
             (t.tv_sec == next_tick.tv_sec && t.tv_nsec >= next_tick.tv_nsec)) {
-            next_tick = after_ms(1000);
+            next_tick = acd_deadline_ms(1000);
             snapshot(&jack->rt.count, &now);
             if (counters_changed(&last, &now))
                 log_counters("counters", &now);

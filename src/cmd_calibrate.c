@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "accompd/calibrate.h"
+#include "accompd/numparse.h"
 #include "accompd/dataset.h"
 #include "accompd/model.h"
 #include "commands.h"
@@ -93,10 +94,8 @@ static int bad(const char *opt, const char *val, const char *why)
 
 static int parse_long(const char *a, long lo, long hi, long *out)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(a, &end, 10);
-    if (errno || end == a || *end || v < lo || v > hi)
+    long v = 0;
+    if (!acd_parse_long(a, &v) || v < lo || v > hi)
         return -1;
     *out = v;
     return 0;
@@ -104,10 +103,8 @@ static int parse_long(const char *a, long lo, long hi, long *out)
 
 static int parse_double(const char *a, double lo, double hi, double *out)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(a, &end);
-    if (errno || end == a || *end || !(v >= lo && v <= hi))
+    double v = 0;
+    if (!acd_parse_double(a, &v) || !(v >= lo && v <= hi))
         return -1;
     *out = v;
     return 0;

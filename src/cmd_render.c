@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "accompd/midifile.h"
+#include "accompd/numparse.h"
 #include "accompd/model.h"
 #include "accompd/render.h"
 #include "accompd/song.h"
@@ -59,10 +60,8 @@ static void usage(FILE *out)
 
 static int parse_long(const char *opt, const char *s, long lo, long hi, long *out)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi) {
+    long v = 0;
+    if (!acd_parse_long(s, &v) || v < lo || v > hi) {
         fprintf(stderr, "accomp render: %s: '%s' is not an integer in %ld..%ld\n", opt, s, lo, hi);
         return 2;
     }
@@ -72,10 +71,8 @@ static int parse_long(const char *opt, const char *s, long lo, long hi, long *ou
 
 static int parse_double(const char *opt, const char *s, double lo, double hi, double *out)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v >= lo && v <= hi)) {
+    double v = 0;
+    if (!acd_parse_double(s, &v) || !(v >= lo && v <= hi)) {
         fprintf(stderr, "accomp render: %s: '%s' is not a number in %g..%g\n", opt, s, lo, hi);
         return 2;
     }
@@ -126,7 +123,7 @@ static int parse_args(int argc, char **argv, Options *o)
                    .stop_after_bars = -1,
                    .tail_bars = -1};
     int c, rc = 0, idx;
-    long v;
+    long v = 0;
     optind = 1;
     while (!rc && (c = getopt_long(argc, argv, "o:h", long_opts, &idx)) != -1) {
         const char *a = optarg;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "accompd/train.h"
+#include "accompd/numparse.h"
 #include "commands.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -138,10 +139,8 @@ static int bad(const char *opt, const char *val, const char *why)
 
 static int parse_long(const char *opt, const char *s, long lo, long hi, long *out)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end)
+    long v = 0;
+    if (!acd_parse_long(s, &v))
         return bad(opt, s, "not a whole number");
     if (v < lo || v > hi) {
         char why[96];
@@ -154,10 +153,8 @@ static int parse_long(const char *opt, const char *s, long lo, long hi, long *ou
 
 static int parse_double(const char *opt, const char *s, double *out)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end)
+    double v = 0;
+    if (!acd_parse_double(s, &v))
         return bad(opt, s, "not a number");
     *out = v;
     return 0;

@@ -1,5 +1,6 @@
 /* The inference thread: woken by the process callback, decides steps with the engine. */
 #include "jack_infer.h"
+#include "deadline.h"
 
 #include <errno.h>
 #include <jack/thread.h>
@@ -330,20 +331,6 @@ void acd_jack_infer_request_release(AcdJackInfer *inf, bool drain)
     sem_post(inf->rt->wake);
 }
 
-/* Deadline for sem_timedwait, ms from now. */
-static struct timespec deadline(int ms)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    t.tv_sec += ms / 1000;
-    t.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (t.tv_nsec >= 1000000000L) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000L;
-    }
-    return t;
-}
-
 bool acd_jack_infer_swap(AcdJackInfer *inf, AcdJackSwap *s, sem_t *main_wake, int timeout_ms)
 {
     if (!inf->started) {
@@ -360,7 +347,7 @@ bool acd_jack_infer_swap(AcdJackInfer *inf, AcdJackSwap *s, sem_t *main_wake, in
     atomic_store_explicit(&inf->swap_done, 0, memory_order_relaxed);
     atomic_store_explicit(&inf->swap, s, memory_order_release);
     sem_post(inf->rt->wake);
-    struct timespec until = deadline(timeout_ms);
+    struct timespec until = acd_deadline_ms(timeout_ms);
     int others = 0;
     while (!atomic_load_explicit(&inf->swap_done, memory_order_acquire)) {
         if (sem_timedwait(main_wake, &until) != 0) {

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "accompd/render.h"
+#include "accompd/numparse.h"
 #include "jack_play.h"
 
 typedef struct {
@@ -58,10 +59,8 @@ static void usage(FILE *out)
 
 static int parse_int(const char *opt, const char *s, long lo, long hi, int *out)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi) {
+    long v = 0;
+    if (!acd_parse_long(s, &v) || v < lo || v > hi) {
         fprintf(stderr, "accomp-jack-play: %s: '%s' is not an integer in %ld..%ld\n", opt, s, lo,
                 hi);
         return 2;

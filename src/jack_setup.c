@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "accompd/notes.h"
+#include "deadline.h"
 
 AcdStatus acd_jack_init(AcdJack *j, const AcdJackConfig *cfg, AcdEngine *engine, AcdError *err)
 {
@@ -250,14 +251,7 @@ fail_close:
  * Other wake-ups (signals) are put back for the main loop. */
 static void wait_flag(AcdJack *j, atomic_int *flag, int value, int ms)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = acd_deadline_ms(ms);
     int others = 0;
     while (atomic_load(flag) != value && !atomic_load(&j->lost)) {
         if (sem_timedwait(&j->main_wake, &until) != 0) {
@@ -306,14 +300,7 @@ static bool close_bounded(jack_client_t *client, int ms)
         jack_client_close(client);
         return true;
     }
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = acd_deadline_ms(ms);
     int rc;
     while ((rc = sem_timedwait(&cl->done, &until)) != 0 && errno == EINTR)
         ;

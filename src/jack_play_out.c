@@ -16,8 +16,11 @@ typedef struct {
     size_t stuck;      /* note-ons without a note-off or all-notes-off */
     int64_t first_on;  /* frame of the first note-on; INT64_MAX: none */
     int64_t release;   /* frame of accompd's first all-notes-off after the melody; -1 */
-    double min_off_ms; /* note-on offsets from the 16th-note grid (see grid_offsets) */
-    double max_off_ms;
+    /* Note-on offsets from the 16th-note grid (see grid_offsets): the
+     * earliest, how many sit at it, and the range of the others. */
+    double on_grid_ms;
+    size_t n_on_grid;
+    double min_late_ms, max_late_ms;
     int channel; /* of the first note-on, 0..15 */
 } Recording;
 
@@ -110,7 +113,11 @@ static int pair_notes(Recording *r, const AcdJackPlayReport *rep, const AcdSong 
 }
 
 /* Where note-ons fall relative to the 16th-note grid that the first melody
- * note starts (accompd's sync start), when the song has one tempo. */
+ * note starts (accompd's sync start), when the song has one tempo. accompd
+ * writes each note-on at one fixed offset after its step (grace plus one
+ * period); the earliest offset seen is that one, and a note-on past it
+ * belongs to a step decided late (accompd counts those as "late"). Offsets
+ * within a microsecond of the earliest count as on it. */
 static bool grid_offsets(Recording *r, const AcdJackPlayReport *rep, const AcdMidiFile *mf)
 {
     if (mf->n_tempos > 1 || r->n == 0)
@@ -118,17 +125,30 @@ static bool grid_offsets(Recording *r, const AcdJackPlayReport *rep, const AcdMi
     double us_per_beat = mf->n_tempos ? mf->tempos[0].us_per_beat : 500000.0;
     double step = rep->rate * us_per_beat * 1e-6 / 4.0;
     double first = (double)(rep->first_melody - rep->base);
-    r->min_off_ms = INFINITY;
-    r->max_off_ms = -INFINITY;
+    double *off = malloc(r->n * sizeof *off);
+    if (!off)
+        return false;
+    double lo = INFINITY;
     for (size_t i = 0; i < r->n; i++) {
-        double frames = r->notes[i].start_sec * rep->rate - first;
-        double off = fmod(frames, step);
-        if (off < 0)
-            off += step;
-        off = off * 1000.0 / rep->rate;
-        r->min_off_ms = fmin(r->min_off_ms, off);
-        r->max_off_ms = fmax(r->max_off_ms, off);
+        double o = fmod(r->notes[i].start_sec * rep->rate - first, step);
+        if (o < 0)
+            o += step;
+        off[i] = o * 1000.0 / rep->rate;
+        lo = fmin(lo, off[i]);
     }
+    r->on_grid_ms = lo;
+    r->n_on_grid = 0;
+    r->min_late_ms = INFINITY;
+    r->max_late_ms = -INFINITY;
+    for (size_t i = 0; i < r->n; i++) {
+        if (off[i] - lo < 1e-3) {
+            r->n_on_grid++;
+        } else {
+            r->min_late_ms = fmin(r->min_late_ms, off[i]);
+            r->max_late_ms = fmax(r->max_late_ms, off[i]);
+        }
+    }
+    free(off);
     return true;
 }
 
@@ -219,10 +239,15 @@ int acd_jack_play_report(const AcdJackPlayReport *rep, const AcdMidiFile *mf, co
         printf("  first accompaniment note %.2f ms (%lld frames) after the first melody note\n",
                (double)(r.first_on - rep->first_melody) * 1000.0 / rep->rate,
                (long long)(r.first_on - rep->first_melody));
-    if (have_offsets)
-        printf("  every accompaniment note-on %.2f..%.2f ms after a 16th-note step of the grid "
-               "the first melody note started\n",
-               r.min_off_ms, r.max_off_ms);
+    if (have_offsets && r.n_on_grid == r.n)
+        printf("  every accompaniment note-on %.2f ms after a 16th-note step of the grid the "
+               "first melody note started\n",
+               r.on_grid_ms);
+    else if (have_offsets)
+        printf("  %zu of %zu accompaniment note-ons %.2f ms after a 16th-note step of the grid the "
+               "first melody note started; %zu later, %.2f..%.2f ms (steps %s decided late)\n",
+               r.n_on_grid, r.n, r.on_grid_ms, r.n - r.n_on_grid, r.min_late_ms, r.max_late_ms,
+               rep->accompd);
     if (r.release >= 0)
         printf("  %s stopped by itself %.2f s after the melody's last note-off, releasing "
                "everything\n",

@@ -32,6 +32,7 @@ void acd_calibrate_config_default(AcdCalibrateConfig *cfg)
     cfg->tol = 0.15;
     cfg->silence_margin = 0.05;
     cfg->temperature = 0.0f;
+    cfg->max_poly = -1;
     cfg->threads = 1;
     cfg->max_trials = 64;
 }
@@ -41,11 +42,12 @@ AcdStatus acd_calibrate_new(const AcdModel *m, const AcdCalibrateConfig *cfg, Ac
 {
     *out = NULL;
     if (!(cfg->tol > 0.0) || !(cfg->silence_margin >= 0.0) || cfg->threads < 1 ||
-        cfg->threads > MAX_THREADS || cfg->max_trials < 1 || !(cfg->temperature >= 0.0f))
+        cfg->threads > MAX_THREADS || cfg->max_trials < 1 || !(cfg->temperature >= 0.0f) ||
+        cfg->max_poly > ACD_SAMPLER_MAX_PITCH)
         return acd_error_set(err, ACD_ERR_RANGE,
                              "calibrate: tol %g must be > 0, silence margin >= 0, threads %d in "
                              "1..%d, max_trials %d "
-                             ">= 1, temperature %g >= 0",
+                             ">= 1, temperature %g >= 0, max_poly at most 128",
                              cfg->tol, cfg->threads, MAX_THREADS, cfg->max_trials,
                              (double)cfg->temperature);
     AcdCalibration *c = calloc(1, sizeof *c);
@@ -164,6 +166,8 @@ AcdStatus acd_calibrate_try(AcdCalibration *c, float thresh_onset, float thresh_
     rc.engine.sampler.thresh_onset = thresh_onset;
     rc.engine.sampler.thresh_hold = thresh_hold;
     rc.engine.sampler.temperature = temperature;
+    if (c->cfg.max_poly >= 0)
+        rc.engine.sampler.max_poly = c->cfg.max_poly;
     AcdStatus st = acd_sampler_config_check(&rc.engine.sampler, err);
     if (st)
         return st;
@@ -355,8 +359,9 @@ const AcdCalibrateTrial *acd_calibrate_trials(const AcdCalibration *c, size_t *n
     return c->trials;
 }
 
-AcdStatus acd_calibrate_save_thresholds(const char *in_path, const char *out_path,
-                                        float thresh_onset, float thresh_hold, AcdError *err)
+static AcdStatus save(const char *in_path, const char *out_path, float thresh_onset,
+                      float thresh_hold, bool play, float temperature, int max_poly,
+                      AcdError *err)
 {
     AcdModelTensors *in = NULL, *out = NULL;
     AcdStatus st = acd_model_tensors_load(in_path, &in, err);
@@ -366,6 +371,11 @@ AcdStatus acd_calibrate_save_thresholds(const char *in_path, const char *out_pat
     cfg.has_thresh = true;
     cfg.thresh_onset = thresh_onset;
     cfg.thresh_hold = thresh_hold;
+    if (play) {
+        cfg.has_play = true;
+        cfg.play_temperature = temperature;
+        cfg.play_max_poly = max_poly;
+    }
     st = acd_model_tensors_new(&cfg, &out, err);
     for (size_t i = 0; st == ACD_OK && i < acd_model_tensor_count(&cfg); i++) {
         AcdTensorSpec spec;
@@ -384,4 +394,17 @@ AcdStatus acd_calibrate_save_thresholds(const char *in_path, const char *out_pat
     acd_model_tensors_free(out);
     acd_model_tensors_free(in);
     return st;
+}
+
+AcdStatus acd_calibrate_save_thresholds(const char *in_path, const char *out_path,
+                                        float thresh_onset, float thresh_hold, AcdError *err)
+{
+    return save(in_path, out_path, thresh_onset, thresh_hold, false, 0.0f, 0, err);
+}
+
+AcdStatus acd_calibrate_save_play(const char *in_path, const char *out_path, float thresh_onset,
+                                  float thresh_hold, float temperature, int max_poly,
+                                  AcdError *err)
+{
+    return save(in_path, out_path, thresh_onset, thresh_hold, true, temperature, max_poly, err);
 }

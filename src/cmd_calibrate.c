@@ -11,7 +11,9 @@
 #include "accompd/calibrate.h"
 #include "accompd/numparse.h"
 #include "accompd/dataset.h"
+#include "accompd/engine.h"
 #include "accompd/model.h"
+#include "accompd/sampler.h"
 #include "commands.h"
 
 static void usage(FILE *out)
@@ -33,6 +35,9 @@ static void usage(FILE *out)
             "      --tol F             relative tolerance on both densities (default 0.15)\n"
             "      --silence-margin F  silence under melody allowed above the human's (0.05)\n"
             "      --temperature T     calibrate for sampling at T (default 0: greedy)\n"
+            "      --max-poly N        calibrate with this polyphony cap, 0 none (default: the\n"
+            "                          model's); with --temperature or --max-poly, -o also\n"
+            "                          stores both as the model's way to play\n"
             "      --limit N           the first N songs of the split only\n"
             "      --threads N         songs rendered in parallel, 1..8 (default 2)\n"
             "      --max-trials N      at most N trials (default 64)\n"
@@ -48,6 +53,7 @@ typedef struct {
     AcdSplit split;
     long limit;
     int quiet;
+    int play; /* -o stores the temperature and polyphony cap too */
     AcdCalibrateConfig cfg;
 } Opts;
 
@@ -60,6 +66,7 @@ enum {
     O_TOL,
     O_SILENCE_MARGIN,
     O_TEMPERATURE,
+    O_MAX_POLY,
     O_LIMIT,
     O_THREADS,
     O_MAX_TRIALS,
@@ -78,6 +85,7 @@ static const struct option long_opts[] = {
     {"tol", required_argument, NULL, O_TOL},
     {"silence-margin", required_argument, NULL, O_SILENCE_MARGIN},
     {"temperature", required_argument, NULL, O_TEMPERATURE},
+    {"max-poly", required_argument, NULL, O_MAX_POLY},
     {"limit", required_argument, NULL, O_LIMIT},
     {"threads", required_argument, NULL, O_THREADS},
     {"max-trials", required_argument, NULL, O_MAX_TRIALS},
@@ -161,6 +169,13 @@ static int parse_args(Opts *o, int argc, char **argv)
             if (parse_double(a, 0.0, 100.0, &d))
                 return bad(name, a, "expected a number in [0, 100]");
             o->cfg.temperature = (float)d;
+            o->play = 1;
+            break;
+        case O_MAX_POLY:
+            if (parse_long(a, 0, ACD_SAMPLER_MAX_PITCH, &l))
+                return bad(name, a, "expected a whole number in [0, 128]");
+            o->cfg.max_poly = (int)l;
+            o->play = 1;
             break;
         case O_LIMIT:
             if (parse_long(a, 1, 1000000, &l))
@@ -374,8 +389,18 @@ static int calibrate(Opts *o, const AcdModel *m, AcdCalibration *cal)
     if (o->csv && write_csv(o->csv, t, n, chosen, ref, 3))
         return 1;
     if (o->out) {
-        if (acd_calibrate_save_thresholds(o->model, o->out, best.thresh_onset, best.thresh_hold,
-                                          &err)) {
+        AcdStatus st;
+        if (o->play) {
+            AcdEngineConfig ec;
+            acd_engine_config_default(&ec, m);
+            int cap = o->cfg.max_poly >= 0 ? o->cfg.max_poly : ec.sampler.max_poly;
+            st = acd_calibrate_save_play(o->model, o->out, best.thresh_onset, best.thresh_hold,
+                                         o->cfg.temperature, cap, &err);
+        } else {
+            st = acd_calibrate_save_thresholds(o->model, o->out, best.thresh_onset,
+                                               best.thresh_hold, &err);
+        }
+        if (st) {
             fprintf(stderr, "accomp calibrate: %s\n", acd_error_text(&err));
             return 1;
         }

@@ -14,6 +14,8 @@
 #include "accompd/harmonizer.h"
 #include "accompd/metrics.h"
 #include "accompd/model.h"
+#include "accompd/numparse.h"
+#include "accompd/sampler.h"
 #include "accompd/render.h"
 #include "commands.h"
 #include "eval_report.h"
@@ -40,6 +42,9 @@ static void usage(FILE *out)
             "      --accompanied DIR   a folder of accompanied MIDI files; repeatable\n"
             "      --limit N           the first N songs of the split only\n"
             "      --temperature T     the models' sampler temperature (default: greedy, 0)\n"
+            "      --thresholds ON:HOLD  the models' greedy thresholds (default: each file's)\n"
+            "      --max-poly N        the models' polyphony cap, 0 none (default: each file's)\n"
+            "      --max-len STEPS     the models' longest note, 0 none (default: each file's)\n"
             "      --csv FILE          write the table as CSV\n"
             "  -q, --quiet             no progress on stderr\n"
             "\n"
@@ -67,6 +72,8 @@ typedef struct {
     const char *csv;
     int quiet;
     double temperature; /* the models' sampler temperature; < 0: their default */
+    double thresh_onset, thresh_hold; /* the models' thresholds; < 0: their own */
+    long max_poly, max_len;           /* the models' caps; < 0: their own */
 } Eval;
 
 enum {
@@ -80,6 +87,9 @@ enum {
     O_LIMIT,
     O_CSV,
     O_TEMPERATURE,
+    O_THRESHOLDS,
+    O_MAX_POLY,
+    O_MAX_LEN,
 };
 
 static const struct option long_opts[] = {
@@ -95,6 +105,9 @@ static const struct option long_opts[] = {
     {"limit", required_argument, NULL, O_LIMIT},
     {"csv", required_argument, NULL, O_CSV},
     {"temperature", required_argument, NULL, O_TEMPERATURE},
+    {"thresholds", required_argument, NULL, O_THRESHOLDS},
+    {"max-poly", required_argument, NULL, O_MAX_POLY},
+    {"max-len", required_argument, NULL, O_MAX_LEN},
     {NULL, 0, NULL, 0},
 };
 
@@ -196,6 +209,30 @@ static int parse_args(Eval *ev, int argc, char **argv)
                 rc = bad(name, a, "expected a number in [0, 100]");
             break;
         }
+        case O_THRESHOLDS: {
+            char on[64];
+            const char *colon = strchr(a, ':');
+            if (!colon || (size_t)(colon - a) >= sizeof on) {
+                rc = bad(name, a, "expected ON:HOLD, two numbers in (0, 1)");
+                break;
+            }
+            snprintf(on, sizeof on, "%.*s", (int)(colon - a), a);
+            if (!acd_parse_double(on, &ev->thresh_onset) ||
+                !acd_parse_double(colon + 1, &ev->thresh_hold) ||
+                !(ev->thresh_onset > 0.0 && ev->thresh_onset < 1.0) ||
+                !(ev->thresh_hold > 0.0 && ev->thresh_hold < 1.0))
+                rc = bad(name, a, "expected ON:HOLD, two numbers in (0, 1)");
+            break;
+        }
+        case O_MAX_POLY:
+            if (!acd_parse_long(a, &ev->max_poly) || ev->max_poly < 0 ||
+                ev->max_poly > ACD_SAMPLER_MAX_PITCH)
+                rc = bad(name, a, "expected a whole number in [0, 128]");
+            break;
+        case O_MAX_LEN:
+            if (!acd_parse_long(a, &ev->max_len) || ev->max_len < 0 || ev->max_len > 100000)
+                rc = bad(name, a, "expected a whole number of steps in [0, 100000]");
+            break;
         default:
             usage(stderr);
             return 2;
@@ -295,6 +332,14 @@ static AcdStatus score_system(const Eval *ev, System *s, const AcdSong *song,
         acd_render_config_default(&cfg, s->model);
         if (ev->temperature >= 0.0)
             cfg.engine.sampler.temperature = (float)ev->temperature;
+        if (ev->thresh_onset > 0.0) {
+            cfg.engine.sampler.thresh_onset = (float)ev->thresh_onset;
+            cfg.engine.sampler.thresh_hold = (float)ev->thresh_hold;
+        }
+        if (ev->max_poly >= 0)
+            cfg.engine.sampler.max_poly = (int)ev->max_poly;
+        if (ev->max_len >= 0)
+            cfg.engine.sampler.max_len_steps = (int)ev->max_len;
         st = acd_render_song(s->model, &cfg, song, &r, err);
         if (st == ACD_OK)
             st = acd_metrics_score(ms, r.notes, r.n_notes, &s->sum);
@@ -413,6 +458,8 @@ int acd_cmd_eval(int argc, char **argv)
     memset(&ev, 0, sizeof ev);
     ev.split = ACD_SPLIT_VALID;
     ev.temperature = -1.0;
+    ev.thresh_onset = ev.thresh_hold = -1.0;
+    ev.max_poly = ev.max_len = -1;
     int rc = parse_args(&ev, argc, argv);
     if (rc)
         return rc < 0 ? 0 : rc;

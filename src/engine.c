@@ -74,6 +74,10 @@ void acd_engine_config_default(AcdEngineConfig *cfg, const AcdModel *m)
         cfg->sampler.thresh_onset = mc->thresh_onset;
         cfg->sampler.thresh_hold = mc->thresh_hold;
     }
+    if (mc->has_play) {
+        cfg->sampler.temperature = mc->play_temperature;
+        cfg->sampler.max_poly = mc->play_max_poly;
+    }
 }
 
 AcdStatus acd_engine_config_check(const AcdEngineConfig *cfg, const AcdModel *m, AcdError *err)

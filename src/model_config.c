@@ -9,43 +9,48 @@
 
 typedef enum { K_INT, K_FLOAT, K_ROLL, K_FEATURES } KeyKind;
 
+/* Optional keys come in groups that are present or absent together. */
+typedef enum { REQUIRED = 0, OPT_THRESH, OPT_PLAY } KeyGroup;
+
 typedef struct {
     const char *key;
     KeyKind kind;
     size_t off; /* of the int or float field */
     int lo, hi; /* range of an int */
-    bool optional;
+    KeyGroup group;
 } KeyDesc;
 
-#define INT_KEY(k, f, lo, hi)                                                                      \
+#define INT_KEY(k, f, lo, hi, grp)                                                                 \
     {                                                                                              \
-        k, K_INT, offsetof(AcdModelConfig, f), lo, hi, false                                       \
+        k, K_INT, offsetof(AcdModelConfig, f), lo, hi, grp                                         \
     }
-#define FLT_KEY(k, f, opt)                                                                         \
+#define FLT_KEY(k, f, grp)                                                                         \
     {                                                                                              \
-        k, K_FLOAT, offsetof(AcdModelConfig, f), 0, 0, opt                                         \
+        k, K_FLOAT, offsetof(AcdModelConfig, f), 0, 0, grp                                         \
     }
 
 /* File order of the metadata keys. */
 static const KeyDesc keys[] = {
-    INT_KEY("accompd.version", version, 1, 1000),
+    INT_KEY("accompd.version", version, 1, 1000, REQUIRED),
     {"roll", K_ROLL, 0, 0, 0, false},
-    INT_KEY("mel_lo", mel_lo, 0, 127),
-    INT_KEY("mel_hi", mel_hi, 0, 127),
-    INT_KEY("acc_lo", acc_lo, 0, 127),
-    INT_KEY("acc_hi", acc_hi, 0, 127),
-    INT_KEY("steps_per_beat", steps_per_beat, 1, ACD_MODEL_MAX_STEPS_PER_BEAT),
-    INT_KEY("beats_per_bar_max", beats_per_bar_max, 1, ACD_MODEL_MAX_BEATS_PER_BAR),
+    INT_KEY("mel_lo", mel_lo, 0, 127, REQUIRED),
+    INT_KEY("mel_hi", mel_hi, 0, 127, REQUIRED),
+    INT_KEY("acc_lo", acc_lo, 0, 127, REQUIRED),
+    INT_KEY("acc_hi", acc_hi, 0, 127, REQUIRED),
+    INT_KEY("steps_per_beat", steps_per_beat, 1, ACD_MODEL_MAX_STEPS_PER_BEAT, REQUIRED),
+    INT_KEY("beats_per_bar_max", beats_per_bar_max, 1, ACD_MODEL_MAX_BEATS_PER_BAR, REQUIRED),
     {"features", K_FEATURES, 0, 0, 0, false},
-    FLT_KEY("pc_decay", pc_decay, false),
-    INT_KEY("enc_hidden", enc_hidden, 1, ACD_MODEL_MAX_HIDDEN),
-    INT_KEY("enc_layers", enc_layers, 1, ACD_MODEL_MAX_LAYERS),
-    INT_KEY("dec_hidden", dec_hidden, 1, ACD_MODEL_MAX_HIDDEN),
-    INT_KEY("dec_layers", dec_layers, 1, ACD_MODEL_MAX_LAYERS),
-    INT_KEY("window", window, 1, ACD_MODEL_MAX_WINDOW),
-    INT_KEY("hop", hop, 1, ACD_MODEL_MAX_WINDOW),
-    FLT_KEY("thresh_onset", thresh_onset, true),
-    FLT_KEY("thresh_hold", thresh_hold, true),
+    FLT_KEY("pc_decay", pc_decay, REQUIRED),
+    INT_KEY("enc_hidden", enc_hidden, 1, ACD_MODEL_MAX_HIDDEN, REQUIRED),
+    INT_KEY("enc_layers", enc_layers, 1, ACD_MODEL_MAX_LAYERS, REQUIRED),
+    INT_KEY("dec_hidden", dec_hidden, 1, ACD_MODEL_MAX_HIDDEN, REQUIRED),
+    INT_KEY("dec_layers", dec_layers, 1, ACD_MODEL_MAX_LAYERS, REQUIRED),
+    INT_KEY("window", window, 1, ACD_MODEL_MAX_WINDOW, REQUIRED),
+    INT_KEY("hop", hop, 1, ACD_MODEL_MAX_WINDOW, REQUIRED),
+    FLT_KEY("thresh_onset", thresh_onset, OPT_THRESH),
+    FLT_KEY("thresh_hold", thresh_hold, OPT_THRESH),
+    FLT_KEY("temperature", play_temperature, OPT_PLAY),
+    INT_KEY("max_poly", play_max_poly, 0, ACD_MODEL_MAX_POLY, OPT_PLAY),
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
@@ -85,7 +90,7 @@ void acd_model_config_default(AcdModelConfig *cfg)
 AcdStatus acd_model_config_check(AcdModelConfig *cfg, AcdError *err)
 {
     for (size_t i = 0; i < N_KEYS; i++) {
-        if (keys[i].kind != K_INT)
+        if (keys[i].kind != K_INT || !acd_model_config_has(cfg, keys[i].key))
             continue;
         int v;
         memcpy(&v, (const char *)cfg + keys[i].off, sizeof v);
@@ -120,6 +125,9 @@ AcdStatus acd_model_config_check(AcdModelConfig *cfg, AcdError *err)
                              cfg->thresh_hold > 0.0f && cfg->thresh_hold < 1.0f))
         return acd_error_set(err, ACD_ERR_RANGE, "thresholds %g, %g are outside (0, 1)",
                              (double)cfg->thresh_onset, (double)cfg->thresh_hold);
+    if (cfg->has_play && !(cfg->play_temperature >= 0.0f && cfg->play_temperature <= 10.0f))
+        return acd_error_set(err, ACD_ERR_RANGE, "temperature = %g is outside [0, 10]",
+                             (double)cfg->play_temperature);
 
     int bits = cfg->roll == ACD_ROLL_ONSET_HOLD ? 2 : 1;
     cfg->p_mel = cfg->mel_hi - cfg->mel_lo + 1;
@@ -141,6 +149,36 @@ static const KeyDesc *find_key(const char *key)
         if (strcmp(keys[i].key, key) == 0)
             return &keys[i];
     return NULL;
+}
+
+static void mark_present(AcdModelConfig *cfg, KeyGroup g)
+{
+    if (g == OPT_THRESH)
+        cfg->has_thresh = true;
+    else if (g == OPT_PLAY)
+        cfg->has_play = true;
+}
+
+bool acd_model_config_optional(const char *key)
+{
+    const KeyDesc *k = find_key(key);
+    return k && k->group != REQUIRED;
+}
+
+bool acd_model_config_has(const AcdModelConfig *cfg, const char *key)
+{
+    const KeyDesc *k = find_key(key);
+    if (!k)
+        return false;
+    switch (k->group) {
+    case OPT_THRESH:
+        return cfg->has_thresh;
+    case OPT_PLAY:
+        return cfg->has_play;
+    case REQUIRED:
+        break;
+    }
+    return true;
 }
 
 /* Strict decimal integer: optional sign, digits, nothing else. */
@@ -215,6 +253,7 @@ AcdStatus acd_model_config_set(AcdModelConfig *cfg, const char *key, const char 
                                  v, k->lo, k->hi);
         int iv = (int)v;
         memcpy((char *)cfg + k->off, &iv, sizeof iv);
+        mark_present(cfg, k->group);
         return ACD_OK;
     }
     case K_FLOAT: {
@@ -224,8 +263,7 @@ AcdStatus acd_model_config_set(AcdModelConfig *cfg, const char *key, const char 
                                  "metadata '%s': expected a finite number, found '%.40s'", key,
                                  value);
         memcpy((char *)cfg + k->off, &v, sizeof v);
-        if (k->optional)
-            cfg->has_thresh = true;
+        mark_present(cfg, k->group);
         return ACD_OK;
     }
     case K_ROLL:
@@ -257,13 +295,15 @@ bool acd_model_config_format(const AcdModelConfig *cfg, const char *key, char *b
     int n = 0;
     switch (k->kind) {
     case K_INT: {
+        if (!acd_model_config_has(cfg, key))
+            return false;
         int v;
         memcpy(&v, (const char *)cfg + k->off, sizeof v);
         n = snprintf(buf, size, "%d", v);
         break;
     }
     case K_FLOAT: {
-        if (k->optional && !cfg->has_thresh)
+        if (!acd_model_config_has(cfg, key))
             return false;
         float v;
         memcpy(&v, (const char *)cfg + k->off, sizeof v);

@@ -138,7 +138,7 @@ static AcdStatus parse_metadata(json_t *root, const char *name, AcdModelConfig *
         const char *k = acd_model_config_key(i);
         v = json_object_get(meta, k);
         if (!v) {
-            if (strncmp(k, "thresh_", 7) == 0)
+            if (acd_model_config_optional(k))
                 continue;
             return acd_error_set(err, ACD_ERR_FORMAT, "%s: metadata key '%s' is missing", name, k);
         }
@@ -148,10 +148,15 @@ static AcdStatus parse_metadata(json_t *root, const char *name, AcdModelConfig *
             return st;
         }
     }
-    if (cfg->has_thresh &&
-        (!json_object_get(meta, "thresh_onset") || !json_object_get(meta, "thresh_hold")))
-        return acd_error_set(err, ACD_ERR_FORMAT,
-                             "%s: metadata has only one of thresh_onset and thresh_hold", name);
+    /* An optional group is all there or not at all. */
+    for (size_t i = 0; acd_model_config_key(i); i++) {
+        const char *k = acd_model_config_key(i);
+        if (acd_model_config_optional(k) && acd_model_config_has(cfg, k) &&
+            !json_object_get(meta, k))
+            return acd_error_set(err, ACD_ERR_FORMAT,
+                                 "%s: metadata key '%s' is missing (its group is present)", name,
+                                 k);
+    }
     AcdStatus st = acd_model_config_check(cfg, err);
     if (st != ACD_OK)
         acd_error_prefix(err, "%s: metadata: ", name);

@@ -88,6 +88,53 @@ START_TEST(test_save_thresholds)
 }
 END_TEST
 
+/* The playing style a calibration was made for travels with the model and
+ * becomes the engine's default; its keys come as a pair, in range. */
+START_TEST(test_save_play)
+{
+    char dir[] = "/tmp/test_calibrate_XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char b[128];
+    snprintf(b, sizeof b, "%s/b.safetensors", dir);
+    const char *a = acd_test_src("tests/ref/small.safetensors");
+    AcdError err = {0};
+    ck_assert_msg(acd_calibrate_save_play(a, b, 0.3f, 0.4f, 0.9f, 5, &err) == ACD_OK, "%s",
+                  acd_error_text(&err));
+    AcdModel *m = NULL;
+    ck_assert(acd_model_load(b, &m, &err) == ACD_OK);
+    const AcdModelConfig *mc = acd_model_config(m);
+    ck_assert(mc->has_thresh && mc->has_play);
+    ck_assert(mc->play_temperature == 0.9f && mc->play_max_poly == 5);
+    AcdEngineConfig ec;
+    acd_engine_config_default(&ec, m);
+    ck_assert(ec.sampler.temperature == 0.9f && ec.sampler.max_poly == 5);
+    ck_assert(ec.sampler.thresh_onset == 0.3f && ec.sampler.thresh_hold == 0.4f);
+    acd_model_free(m);
+    size_t lb;
+    char *fb = acd_test_slurp(b, &lb);
+    char *hdr = strndup(fb + 8, header_len(fb, lb));
+    ck_assert_ptr_nonnull(strstr(hdr, "\"temperature\":\"0.9\""));
+    ck_assert_ptr_nonnull(strstr(hdr, "\"max_poly\":\"5\""));
+    free(hdr);
+    free(fb);
+
+    /* Greedy with no cap is a style too: temperature 0, max_poly 0. */
+    ck_assert(acd_calibrate_save_play(a, b, 0.3f, 0.4f, 0.0f, 0, &err) == ACD_OK);
+    ck_assert(acd_model_load(b, &m, &err) == ACD_OK);
+    acd_engine_config_default(&ec, m);
+    ck_assert(ec.sampler.temperature == 0.0f && ec.sampler.max_poly == 0);
+    acd_model_free(m);
+
+    /* Out of range: refused by the writer, naming the key. */
+    ck_assert(acd_calibrate_save_play(a, b, 0.3f, 0.4f, 11.0f, 5, &err) == ACD_ERR_RANGE);
+    ck_assert_ptr_nonnull(strstr(acd_error_text(&err), "temperature"));
+    ck_assert(acd_calibrate_save_play(a, b, 0.3f, 0.4f, 1.0f, 129, &err) == ACD_ERR_RANGE);
+    ck_assert_ptr_nonnull(strstr(acd_error_text(&err), "max_poly"));
+    unlink(b);
+    rmdir(dir);
+}
+END_TEST
+
 static AcdCalibrateTrial trial(double dist, double harmony, double silence, int rank)
 {
     AcdCalibrateTrial t;
@@ -289,6 +336,7 @@ static Suite *make_suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_save_thresholds);
+    tcase_add_test(tc, test_save_play);
     tcase_add_test(tc, test_objective);
     tcase_add_test(tc, test_search);
     tcase_add_test(tc, test_errors);

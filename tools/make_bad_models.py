@@ -205,6 +205,12 @@ def make():
               "pc_hist)", features="pc_hist,key")
     meta_case("meta_decay", "ACD_ERR_FORMAT",
               "metadata 'pc_decay': expected a finite number, found 'nan'", pc_decay="nan")
+    meta_case("meta_half_play", "ACD_ERR_FORMAT",
+              "metadata key 'max_poly' is missing (its group is present)", temperature="0.9")
+    meta_case("meta_temperature", "ACD_ERR_RANGE", "metadata: temperature = 12 is outside [0, 10]",
+              temperature="12", max_poly="5")
+    meta_case("meta_max_poly", "ACD_ERR_RANGE", "metadata 'max_poly': 200 is outside [0, 128]",
+              temperature="1", max_poly="200")
     case("meta_not_string", "ACD_ERR_FORMAT",
          "metadata 'window' is not a string (safetensors metadata values are strings)",
          meta=dict(META, window=8))

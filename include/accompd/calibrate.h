@@ -38,6 +38,7 @@ typedef struct {
     double tol;            /* relative tolerance on both density measures (0.15) */
     double silence_margin; /* silence allowed above the human's, absolute (0.05) */
     float temperature;     /* the sampler's temperature during trials (0: greedy) */
+    int max_poly;          /* the sampler's polyphony cap during trials; < 0: the model's */
     int threads;           /* songs rendered in parallel, 1..8 (1) */
     int max_trials;        /* give up refining after this many trials (64) */
 } AcdCalibrateConfig;
@@ -59,7 +60,8 @@ typedef struct {
 
 typedef struct AcdCalibration AcdCalibration;
 
-/* tol 0.15, silence margin 0.05, greedy, 1 thread, 64 trials. */
+/* tol 0.15, silence margin 0.05, greedy, the model's polyphony cap, 1
+ * thread, 64 trials. */
 void acd_calibrate_config_default(AcdCalibrateConfig *cfg);
 
 /* An empty calibration of model m (borrowed: it must outlive the
@@ -113,6 +115,13 @@ const AcdCalibrateTrial *acd_calibrate_trials(const AcdCalibration *c, size_t *n
  * the two keys. Not RT-safe. */
 AcdStatus acd_calibrate_save_thresholds(const char *in_path, const char *out_path,
                                         float thresh_onset, float thresh_hold, AcdError *err);
+
+/* The same, and the playing style the thresholds were calibrated for: the
+ * metadata keys "temperature" (0: greedy) and "max_poly" (0: no cap), which
+ * acd_engine_config_default then applies. Not RT-safe. */
+AcdStatus acd_calibrate_save_play(const char *in_path, const char *out_path, float thresh_onset,
+                                  float thresh_hold, float temperature, int max_poly,
+                                  AcdError *err);
 
 #ifdef __cplusplus
 }

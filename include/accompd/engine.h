@@ -63,7 +63,8 @@ double acd_engine_units_per_step(double bpm, int steps_per_beat, double units_pe
 
 /* Defaults for model m: 120 BPM at 48 kHz frames, grace 15 ms, 4/4, sync
  * start, no count-in, stop after 2 silent bars, channel 1 (0), velocity 80,
- * the sampler's defaults with the model's calibrated thresholds. RT-safe. */
+ * the sampler's defaults with the model's calibrated thresholds,
+ * temperature and polyphony cap where it has them. RT-safe. */
 void acd_engine_config_default(AcdEngineConfig *cfg, const AcdModel *m);
 
 /* Check cfg against model m; ACD_ERR_RANGE/INVALID naming the field.

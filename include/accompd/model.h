@@ -22,6 +22,7 @@ extern "C" {
 #define ACD_MODEL_MAX_COPIES         16 /* window / hop */
 #define ACD_MODEL_MAX_STEPS_PER_BEAT 48
 #define ACD_MODEL_MAX_BEATS_PER_BAR  32
+#define ACD_MODEL_MAX_POLY           128 /* the sampler's pitches */
 
 typedef enum {
     ACD_ROLL_ONSET_HOLD = 0, /* two bits per pitch: onset, hold */
@@ -54,6 +55,12 @@ typedef struct {
     int hop;    /* run-time re-encode hop, steps; divides window */
     bool has_thresh;
     float thresh_onset, thresh_hold; /* calibrated greedy thresholds, when has_thresh */
+    /* The calibrated way to play, when has_play: the sampler's temperature
+     * (0: greedy) and polyphony cap (0: none). Keys "temperature" and
+     * "max_poly", present together or not at all. */
+    bool has_play;
+    float play_temperature;
+    int play_max_poly;
 
     /* Derived. */
     int p_mel; /* melody pitches, mel_hi - mel_lo + 1 */
@@ -80,6 +87,13 @@ AcdStatus acd_model_config_set(AcdModelConfig *cfg, const char *key, const char 
 /* The i-th metadata key (i from 0), or NULL past the last. The optional
  * keys (thresholds) are included. RT-safe. */
 const char *acd_model_config_key(size_t i);
+
+/* Whether key is one of the optional keys (thresholds, playing style). RT-safe. */
+bool acd_model_config_optional(const char *key);
+
+/* Whether cfg has a value for key: always for a required key, for an
+ * optional one when its group is present. RT-safe. */
+bool acd_model_config_has(const AcdModelConfig *cfg, const char *key);
 
 /* Format the value of key as its metadata string into buf. Returns false
  * when the key is unknown, is an absent optional key, or buf is too small.

@@ -170,7 +170,10 @@ ACD_REALTIME int acd_jack_rt_process(jack_nframes_t nframes, void *arg)
         atomic_store_explicit(&rt->drain, 2, memory_order_relaxed);
         sem_post(rt->main_wake);
     }
-    COUNT(cycles, 1);
+    /* Release: whoever acquires the count after the client is closed sees
+     * every access this thread made, even when libjack's thread ended
+     * without a join (a lost server), so the main thread may reuse rt. */
+    atomic_fetch_add_explicit(&rt->count.cycles, 1, memory_order_release);
     acd_rt_exit();
     return 0;
 }

@@ -331,6 +331,10 @@ bool acd_jack_close(AcdJack *j, bool graceful)
         closed = close_bounded(j->rt.client, 2000);
     else
         jack_client_close(j->rt.client);
+    /* Pairs with the callback's release of the cycle count: its last cycle
+     * happened before what follows (libjack does not always join its
+     * thread when the server is gone). */
+    (void)atomic_load_explicit(&j->rt.count.cycles, memory_order_acquire);
     j->rt.client = NULL;
     j->rt.in_port = j->rt.out_port = j->rt.thru_port = NULL;
     j->open = false;

@@ -302,7 +302,7 @@ START_TEST(print_loads_back)
     ck_assert_ptr_nonnull(strstr(text, "\ntempo = 133.25;  # flag --tempo\n"));
     ck_assert_ptr_nonnull(strstr(text, "\nchannel = 1;  # default\n"));
     ck_assert_ptr_nonnull(strstr(text, "\ngrace_ms = 15.0;  # default\n"));
-    ck_assert_ptr_nonnull(strstr(text, "\n# max_poly: unset (the sampler's);  # default\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\n# max_poly: unset (the model's, else 8);  # default\n"));
     ck_assert_msg(load(text, &back_cfg, &back, &err) == ACD_OK, "%s\n%s", err.msg, text);
     ck_assert(acd_config_equal(&o, &back));
     free(text);

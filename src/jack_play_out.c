@@ -112,6 +112,16 @@ static int pair_notes(Recording *r, const AcdJackPlayReport *rep, const AcdSong 
     return 0;
 }
 
+/* How far after a 16th-note step of the grid note n starts, in ms. */
+static double grid_offset_ms(const AcdSongNote *n, const AcdJackPlayReport *rep, double first,
+                             double step)
+{
+    double o = fmod(n->start_sec * rep->rate - first, step);
+    if (o < 0)
+        o += step;
+    return o * 1000.0 / rep->rate;
+}
+
 /* Where note-ons fall relative to the 16th-note grid that the first melody
  * note starts (accompd's sync start), when the song has one tempo. accompd
  * writes each note-on at one fixed offset after its step (grace plus one
@@ -125,30 +135,22 @@ static bool grid_offsets(Recording *r, const AcdJackPlayReport *rep, const AcdMi
     double us_per_beat = mf->n_tempos ? mf->tempos[0].us_per_beat : 500000.0;
     double step = rep->rate * us_per_beat * 1e-6 / 4.0;
     double first = (double)(rep->first_melody - rep->base);
-    double *off = malloc(r->n * sizeof *off);
-    if (!off)
-        return false;
     double lo = INFINITY;
-    for (size_t i = 0; i < r->n; i++) {
-        double o = fmod(r->notes[i].start_sec * rep->rate - first, step);
-        if (o < 0)
-            o += step;
-        off[i] = o * 1000.0 / rep->rate;
-        lo = fmin(lo, off[i]);
-    }
+    for (size_t i = 0; i < r->n; i++)
+        lo = fmin(lo, grid_offset_ms(&r->notes[i], rep, first, step));
     r->on_grid_ms = lo;
     r->n_on_grid = 0;
     r->min_late_ms = INFINITY;
     r->max_late_ms = -INFINITY;
     for (size_t i = 0; i < r->n; i++) {
-        if (off[i] - lo < 1e-3) {
+        double off = grid_offset_ms(&r->notes[i], rep, first, step);
+        if (off - lo < 1e-3) {
             r->n_on_grid++;
         } else {
-            r->min_late_ms = fmin(r->min_late_ms, off[i]);
-            r->max_late_ms = fmax(r->max_late_ms, off[i]);
+            r->min_late_ms = fmin(r->min_late_ms, off);
+            r->max_late_ms = fmax(r->max_late_ms, off);
         }
     }
-    free(off);
     return true;
 }
 
